@@ -1,0 +1,60 @@
+"""The ``partnersim`` command line.
+
+Subcommands are registered by the modules that implement them (each has a
+``register(subparsers)`` function), so this file only wires them together and
+turns bad input into one clear line and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .scenario import ScenarioError
+
+
+class UsageError(Exception):
+    """Bad input that is not a scenario problem; the message is one line."""
+
+
+#: Modules that add subcommands, in the order they appear in ``--help``.
+COMMAND_MODULES = (
+    "sim.commands",              # run, schema, validate
+    "sim.experiments.commands",  # compare, sweep, sensitivity, discover, report
+    "sim.dashboard_command",     # dashboard
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
+        self.exit(2, f"partnersim: error: {message} (see 'partnersim {self.prog.split()[-1]} --help')\n"
+                  if " " in self.prog else f"partnersim: error: {message} (see 'partnersim --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="partnersim", description="Simulate voluntary-sector partnerships in criminal justice.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except ScenarioError as err:
+        print(f"partnersim: error: {err}", file=sys.stderr)
+        return 2
+    except UsageError as err:
+        print(f"partnersim: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("partnersim: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
