@@ -1,0 +1,325 @@
+"""Results on disk as they finish, so a sweep survives a crash and resumes.
+
+Layout of a sweep's output folder::
+
+    manifest.json        written first: the experiment as resolved, code and package versions, seeds
+    parts/KEY.parquet    one finished run (monthly rows), written to a temporary name then renamed
+    parts/KEY.error.json one failed run: its key, point and error
+    runs.parquet         consolidated at the end: one row per run (parameters, seed, status, final metrics)
+    monthly.parquet      consolidated at the end: one row per run and month
+
+A part file is trusted only if it reads back whole: Parquet's footer must
+parse, every data page's CRC checksum must match, and the run key stored in
+the file's metadata must be the one its name promises. Anything else (a
+truncated file, flipped bytes, an empty file, a leftover ``.tmp``) is
+deleted and the run is done again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .design import Experiment, RunSpec
+
+MANIFEST = "manifest.json"
+PARTS = "parts"
+FORMAT_VERSION = 1
+
+
+def code_version() -> dict[str, str]:
+    """The package version, and the git commit when the code runs from a checkout."""
+    from .. import __version__
+
+    out = {"partnersim": __version__}
+    root = Path(__file__).resolve().parent.parent.parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
+        if commit.returncode == 0:
+            out["git_commit"] = commit.stdout.strip()
+            dirty = subprocess.run(["git", "status", "--porcelain", "--", "sim"], cwd=root,
+                                   capture_output=True, text=True, timeout=5)
+            out["git_dirty"] = str(bool(dirty.stdout.strip())).lower()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return out
+
+
+def _atomic_write_bytes(target: Path, data: bytes) -> None:
+    tmp = target.with_name(target.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
+
+
+def write_json(target: Path, obj: Any) -> None:
+    _atomic_write_bytes(target, json.dumps(obj, indent=2, default=str).encode())
+
+
+class SweepStore:
+    """The on-disk state of one sweep (see the module docstring for the layout)."""
+
+    def __init__(self, out_dir: Path):
+        self.dir = Path(out_dir)
+        self.parts = self.dir / PARTS
+
+    # -------------------------------------------------------------- manifest
+    @property
+    def manifest_path(self) -> Path:
+        return self.dir / MANIFEST
+
+    def read_manifest(self) -> dict | None:
+        try:
+            return json.loads(self.manifest_path.read_text())
+        except (OSError, ValueError):
+            return None
+
+    def start(self, exp: Experiment, runs: list[RunSpec], versions: dict[str, str]) -> dict | None:
+        """Create the folder and write the manifest first; returns the earlier manifest when resuming."""
+        self.parts.mkdir(parents=True, exist_ok=True)
+        previous = self.read_manifest()
+        manifest = {
+            "kind": "sweep",
+            "format_version": FORMAT_VERSION,
+            "experiment": exp.resolved(),
+            "fingerprint": exp.fingerprint(),
+            "code_version": code_version(),
+            "versions": versions,
+            "metrics": exp.metrics,
+            "seeds": {
+                "base_seed": exp.settings.seed,
+                "rule": ("sim.derive_seed(base_seed, 'replication-<r>')" if exp.settings.seeds == "common"
+                         else "sim.derive_seed(base_seed, run_key)"),
+                "runs": {r.key: r.seed for r in runs},
+            },
+            "n_runs": len(runs),
+            "started": (previous or {}).get("started") or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "status": "running",
+        }
+        if previous is not None:
+            manifest["resumed"] = [*previous.get("resumed", []), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())]
+        write_json(self.manifest_path, manifest)
+        return previous
+
+    def finish(self, summary: dict) -> None:
+        manifest = self.read_manifest() or {}
+        manifest.update(status="complete" if summary.get("left", 0) == 0 else "incomplete", summary=summary,
+                        finished=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        write_json(self.manifest_path, manifest)
+
+    # -------------------------------------------------------------- parts
+    def part_path(self, key: str) -> Path:
+        return self.parts / f"{key}.parquet"
+
+    def error_path(self, key: str) -> Path:
+        return self.parts / f"{key}.error.json"
+
+    def write_part(self, run: RunSpec, monthly: pd.DataFrame) -> None:
+        """One finished run: its monthly rows, with the key in the file's metadata."""
+        table = pa.Table.from_pandas(monthly, preserve_index=False)
+        meta = dict(table.schema.metadata or {})
+        meta[b"partnersim.run_key"] = run.key.encode()
+        meta[b"partnersim.rows"] = str(table.num_rows).encode()
+        table = table.replace_schema_metadata(meta)
+        target = self.part_path(run.key)
+        tmp = target.with_name(target.name + ".tmp")
+        pq.write_table(table, tmp, write_page_checksum=True)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+        self.error_path(run.key).unlink(missing_ok=True)
+
+    def write_error(self, run: RunSpec, error: str) -> None:
+        write_json(self.error_path(run.key), {
+            "run_key": run.key, "point": run.point, "scenario": run.scenario_name, "params": run.params,
+            "replication": run.replication, "seed": run.seed, "error": error,
+        })
+
+    def read_part(self, key: str) -> pd.DataFrame:
+        """Read a part file, verifying it; raises ``CorruptPart`` when it cannot be trusted."""
+        path = self.part_path(key)
+        try:
+            table = pq.read_table(path, page_checksum_verification=True)
+        except Exception as err:  # noqa: BLE001 - any read failure means the file is not trustworthy
+            raise CorruptPart(f"{path.name}: {type(err).__name__}: {err}") from None
+        meta = table.schema.metadata or {}
+        if meta.get(b"partnersim.run_key") != key.encode():
+            raise CorruptPart(f"{path.name}: run key in metadata does not match")
+        if meta.get(b"partnersim.rows") != str(table.num_rows).encode():
+            raise CorruptPart(f"{path.name}: row count does not match")
+        return table.to_pandas()
+
+    def read_error(self, key: str) -> dict:
+        try:
+            record = json.loads(self.error_path(key).read_text())
+        except (OSError, ValueError) as err:
+            raise CorruptPart(f"{key}.error.json: {err}") from None
+        if record.get("run_key") != key or "error" not in record:
+            raise CorruptPart(f"{key}.error.json: incomplete record")
+        return record
+
+    def scan(self, keys: set[str], retry_failed: bool = False) -> tuple[set[str], set[str], list[str]]:
+        """What is already on disk: (done keys, failed keys, messages about files redone).
+
+        Leftover temporary files are deleted; so are part files that do not
+        verify (and their runs will be done again). Part files for keys not in
+        the experiment are left alone but ignored.
+        """
+        done, failed, notes = set(), set(), []
+        if not self.parts.is_dir():
+            return done, failed, notes
+        for path in self.parts.iterdir():
+            name = path.name
+            if name.endswith(".tmp"):
+                path.unlink(missing_ok=True)
+                continue
+            if name.endswith(".error.json"):
+                key = name.removesuffix(".error.json")
+                if key not in keys or key in done:
+                    continue
+                try:
+                    self.read_error(key)
+                except CorruptPart as err:
+                    notes.append(f"redoing a run whose error record is damaged ({err})")
+                    path.unlink(missing_ok=True)
+                    continue
+                if retry_failed:
+                    path.unlink(missing_ok=True)
+                else:
+                    failed.add(key)
+            elif name.endswith(".parquet"):
+                key = name.removesuffix(".parquet")
+                if key not in keys:
+                    continue
+                try:
+                    self.read_part(key)
+                except CorruptPart as err:
+                    notes.append(f"redoing a run whose result file is damaged ({err})")
+                    path.unlink(missing_ok=True)
+                    continue
+                done.add(key)
+        failed -= done
+        return done, failed, notes
+
+    # -------------------------------------------------------------- consolidation
+    def consolidate(self, exp: Experiment, runs: Iterator[RunSpec], metrics: list[str]) -> dict:
+        """Write runs.parquet and monthly.parquet from the part files, in design order.
+
+        Memory holds one run's monthly rows at a time (streamed into row groups).
+        """
+        run_rows: list[dict] = []
+        writer: pq.ParquetWriter | None = None
+        monthly_target = self.dir / "monthly.parquet"
+        monthly_tmp = monthly_target.with_name(monthly_target.name + ".tmp")
+        batch: list[pd.DataFrame] = []
+        batch_rows = 0
+        counts = {"ok": 0, "failed": 0, "missing": 0}
+
+        def flush() -> None:
+            nonlocal writer, batch, batch_rows
+            if not batch:
+                return
+            table = pa.Table.from_pandas(pd.concat(batch, ignore_index=True), preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(monthly_tmp, table.schema, write_page_checksum=True)
+            writer.write_table(table.cast(writer.schema))
+            batch, batch_rows = [], 0
+
+        for run in runs:
+            row = {"run_key": run.key, "point": run.point, "scenario": run.scenario_name, **run.params,
+                   "replication": run.replication, "seed": run.seed}
+            if self.part_path(run.key).exists():
+                monthly = self.read_part(run.key)
+                last = monthly.iloc[-1]
+                row.update(status="ok", error="", months=int(len(monthly)),
+                           **{m: float(last[m]) for m in metrics})
+                ids = pd.DataFrame({"run_key": run.key, "point": run.point, "scenario": run.scenario_name,
+                                    "replication": run.replication, "seed": run.seed}, index=monthly.index)
+                batch.append(pd.concat([ids, monthly[["month", *metrics]]], axis=1))
+                batch_rows += len(monthly)
+                counts["ok"] += 1
+                if batch_rows >= 50_000:
+                    flush()
+            elif self.error_path(run.key).exists():
+                record = self.read_error(run.key)
+                row.update(status="failed", error=record["error"], months=0, **{m: float("nan") for m in metrics})
+                counts["failed"] += 1
+            else:
+                row.update(status="missing", error="", months=0, **{m: float("nan") for m in metrics})
+                counts["missing"] += 1
+            run_rows.append({k: row[k] for k in row})
+        flush()
+        if writer is None:  # every run failed: an empty table with the right columns
+            empty = pd.DataFrame({"run_key": pd.Series(dtype=str), "point": pd.Series(dtype="int64"),
+                                  "scenario": pd.Series(dtype=str), "replication": pd.Series(dtype="int64"),
+                                  "seed": pd.Series(dtype="int64"), "month": pd.Series(dtype="int64"),
+                                  **{m: pd.Series(dtype=float) for m in metrics}})
+            empty.to_parquet(monthly_tmp, index=False)
+        else:
+            writer.close()
+        os.replace(monthly_tmp, monthly_target)
+        runs_df = pd.DataFrame(run_rows)
+        runs_df["seed"] = runs_df["seed"].astype("int64")
+        target = self.dir / "runs.parquet"
+        tmp = target.with_name(target.name + ".tmp")
+        runs_df.to_parquet(tmp, index=False)
+        os.replace(tmp, target)
+        return counts
+
+
+class CorruptPart(Exception):
+    """A result file that does not read back whole (the run is redone)."""
+
+
+def load_results(out_dir: str | Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """(manifest, runs, monthly) of a sweep folder or a ``partnersim run --out`` folder.
+
+    Both kinds are normalised: ``runs`` has one row per run with a ``group``
+    label column (scenario, and the parameter values of its point), and
+    ``monthly`` carries the same ``group`` column.
+    """
+    d = Path(out_dir)
+    if not d.is_dir():
+        from ..cli import UsageError
+
+        raise UsageError(f"{d}: not a folder")
+    missing = [n for n in (MANIFEST, "runs.parquet", "monthly.parquet") if not (d / n).is_file()]
+    if missing:
+        from ..cli import UsageError
+
+        hint = " (a sweep that has not finished: run the same 'partnersim sweep' again to resume)" \
+            if (d / PARTS).is_dir() else " (expected the output of 'partnersim sweep' or 'partnersim run --out')"
+        raise UsageError(f"{d}: missing {', '.join(missing)}{hint}")
+    manifest = json.loads((d / MANIFEST).read_text())
+    runs = pd.read_parquet(d / "runs.parquet")
+    monthly = pd.read_parquet(d / "monthly.parquet")
+    if manifest.get("kind") == "sweep":
+        params = list(manifest["experiment"]["parameters"])
+        labels = {}
+        for _, r in runs.drop_duplicates("point").iterrows():
+            bits = [str(r["scenario"])] + [f"{p.split('.')[-1]}={_fmt(r[p])}" for p in params]
+            labels[r["point"]] = ", ".join(bits)
+        runs["group"] = runs["point"].map(labels)
+        monthly["group"] = monthly["point"].map(labels)
+        runs = runs[runs["status"] == "ok"].copy() if "status" in runs else runs
+    else:
+        title = manifest.get("scenario", {}).get("run", {}).get("title") or Path(manifest.get("scenario_source", "run")).stem
+        runs = runs.assign(group=title, point=0, scenario=title)
+        monthly = monthly.assign(group=title, point=0, scenario=title)
+    return manifest, runs, monthly
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    return str(v)
