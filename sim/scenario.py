@@ -80,6 +80,9 @@ class Sector(_Section):
     other_income_share: float = Field(0.55, ge=0.0, le=1.0, description="Share of a charity's starting income that comes from donations, trusts and trading rather than commissioners (NCVO Almanac; assumption)")
     volunteer_hours: float = Field(20.0, ge=0.0, le=500.0, description="Volunteer hours a month per 10k of annual income, capped for large charities (assumption)")
     hourly_cost: float = Field(25.0, gt=0.0, le=200.0, description="Loaded cost of one staff hour, in pounds")
+    subsidy: float = Field(0.5, ge=0.0, le=2.0, description="Share of the hours its clients need beyond what income affords that a charity staffs from reserves (NCVO 2024: 87% subsidise; assumption)")
+    staff_adjust: float = Field(0.25, gt=0.0, le=1.0, description="Share of the gap to its staffing target a charity closes each month (hiring and redundancy lag)")
+    other_income_follows_funding: float = Field(0.5, ge=0.0, le=1.0, description="How much of the funding trend also applies to charities' own income (assumption)")
     closure_months: int = Field(3, ge=1, le=36, description="A charity whose reserves stay negative this many months closes")
 
 
@@ -119,7 +122,7 @@ class Commissioning(_Section):
     track_record_weight: float = Field(0.3, ge=0.0, le=1.0, description="Weight on track record in bid scoring")
     min_coverage: float = Field(0.75, ge=0.0, le=1.0, description="A bid must cover at least this share of the lot's localities to be eligible")
     lots: int = Field(2, ge=1, le=100, description="Default number of lots a statutory commissioner splits its localities into")
-    monitoring_hours: float = Field(2.0, ge=0.0, le=50.0, description="Monitoring hours a month per funded client for a contract's reports (assumption)")
+    monitoring_hours: float = Field(0.5, ge=0.0, le=50.0, description="Monitoring hours a month per funded client for a contract's reports (assumption)")
     duplication: float = Field(1.0, ge=0.0, le=5.0, description="Extra monitoring, as a multiple, for each partner that keeps its own system (per_partner regime)")
     cost_coverage: float = Field(0.85, ge=0.1, le=2.0, description="Contract value as a share of the full cost of the work (NCVO 2024: 87% of charities subsidise contracts)")
     min_post_months: float = Field(1.0, ge=0.0, le=12.0, description="A partner is kept in a delivering partnership only if its share funds at least this many months of one post a month (viability, assumption)")
@@ -163,7 +166,7 @@ class Clients(_Section):
     referral_tie_effect: float = Field(0.45, ge=0.0, le=1.0, description="Added chance of referral success at full frontline tie strength")
     referral_co_location: float = Field(0.15, ge=0.0, le=1.0, description="Added chance of referral success when partners are co-located (informal introductions)")
     signposting: float = Field(0.15, ge=0.0, le=1.0, description="Chance a need outside the provider's partnership is met by signposting to local provision")
-    continuity_loss: float = Field(0.7, ge=0.0, le=1.0, description="Chance a transferred prisoner's support restarts from scratch without a shared record")
+    continuity_loss: float = Field(0.5, ge=0.0, le=1.0, description="Chance a transferred prisoner's support restarts from scratch without a shared record")
 
 
 class SystemChange(_Section):

@@ -89,10 +89,11 @@ class ExperimentSection(_Strict):
     samples: int | None = Field(None, ge=1, le=1_000_000)
     trajectories: int = Field(10, ge=2, le=10_000)
     levels: int = Field(4, ge=2, le=100)
-    seeds: Literal["per_run", "common"] = Field(
+    seeds: Literal["per_run", "common", "scenario"] = Field(
         "per_run",
-        description="per_run: every run its own seed; common: replication r has the same seed at every point "
-        "(common random numbers, for sharper comparisons)",
+        description="per_run: every run its own seed, from the base seed and the run key; common: replication r "
+        "has the same seed at every point (common random numbers, for sharper comparisons); scenario: as "
+        "'partnersim run', from each scenario's run.seed and the replication number",
     )
 
     @field_validator("metrics")
@@ -175,9 +176,15 @@ class Experiment:
             params = {k: v for k, v in point.items() if k != "scenario"}
             for rep in range(self.settings.replications):
                 key = run_key(point, rep)
-                seed_key = f"replication-{rep}" if self.settings.seeds == "common" else key
-                yield RunSpec(key, point_index, point["scenario"], params, rep,
-                              derive_seed(self.settings.seed, seed_key), data)
+                yield RunSpec(key, point_index, point["scenario"], params, rep, self._seed(key, rep, scenario), data)
+
+    def _seed(self, key: str, replication: int, scenario: Scenario) -> int:
+        rule = self.settings.seeds
+        if rule == "common":
+            return derive_seed(self.settings.seed, f"replication-{replication}")
+        if rule == "scenario":  # the seeds 'partnersim run SCENARIO --seeds N' uses
+            return derive_seed(scenario.run.seed, replication)
+        return derive_seed(self.settings.seed, key)
 
     def scenario_for(self, point: dict[str, Any]) -> Scenario:
         """The full scenario of one point: base, then ``[set]``, then the point's levers."""

@@ -98,8 +98,9 @@ class SweepStore:
             "metrics": exp.metrics,
             "seeds": {
                 "base_seed": exp.settings.seed,
-                "rule": ("sim.derive_seed(base_seed, 'replication-<r>')" if exp.settings.seeds == "common"
-                         else "sim.derive_seed(base_seed, run_key)"),
+                "rule": {"common": "sim.derive_seed(base_seed, 'replication-<r>')",
+                         "scenario": "sim.derive_seed(scenario run.seed, replication)",
+                         "per_run": "sim.derive_seed(base_seed, run_key)"}[exp.settings.seeds],
                 "runs": {r.key: r.seed for r in runs},
             },
             "n_runs": len(runs),

@@ -1,0 +1,250 @@
+"""Service delivery: providers, referrals, monitoring and continuity of care.
+
+Submodel "Service delivery" of the ODD. Each client has a provider: a
+delivering partner of the contract that serves their place, or a local charity
+otherwise. The provider meets the needs in its own specialisms as far as its
+hours allow; other needs are referred to a partner, and referrals succeed more
+often with strong frontline ties and co-location (Inspire, 2012: staff "could
+informally introduce service users to other relevant specialists directly
+rather than simply booking appointments"). Needs beyond the partnership may be
+met by signposting to local provision, or by an unfunded joint service. System
+barriers cut referral and signposting success. Contracts demand monitoring
+hours, duplicated where partners keep separate systems ("one Inspire project
+team member was regularly submitting two different sets of monitoring
+reports"). A shared case-management system keeps continuity of care for
+transferred prisoners (the Prison Family Support Alliance's shared system
+"enables them to share information when a prisoner is transferred").
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .model import PartnershipModel
+
+
+# --------------------------------------------------------------- pure rules
+
+def referral_success(base: float, tie_effect: float, co_location: float, frontline: np.ndarray,
+                     co_located: np.ndarray, barrier_effect: float, barrier: float) -> np.ndarray:
+    """Chance a referral to a partner succeeds."""
+    p = base + tie_effect * frontline + co_location * co_located
+    return np.clip(p, 0.0, 1.0) * (1.0 - barrier_effect * barrier)
+
+
+def monitoring_hours(clients: int, hours_per_client: float, partners: int, per_partner: bool, duplication: float) -> float:
+    """Monitoring a contract demands; each partner with its own system duplicates its part."""
+    base = clients * hours_per_client
+    if per_partner and partners > 1:
+        return base * (1.0 + duplication * (partners - 1) / partners)
+    return base
+
+
+def continuity_kept(same_partnership: np.ndarray, shared_record: np.ndarray, draw: np.ndarray, loss: float) -> np.ndarray:
+    """Support continues after a transfer if the same partnership serves the new prison
+    and the record follows the client (a shared system, or luck)."""
+    return same_partnership & (shared_record | (draw >= loss))
+
+
+# --------------------------------------------------------------- process
+
+def assign_contracts(model: PartnershipModel) -> None:
+    """Contracts take on unassigned clients in their lot, up to the caseload they fund."""
+    cl, sc = model.clients, model.scenario
+    free = cl.contract < 0
+    if not free.any() or not model.contracts:
+        return
+    per_client = sc.clients.hours_per_need * sc.sector.hourly_cost * model.mean_needs / sc.commissioning.cost_coverage
+    caseload = np.bincount(cl.contract[~free], minlength=model.max_contract_id() + 1)
+    order = list(model.contracts.values())
+    model.rng.shuffle(order)
+    for contract in order:
+        room = int(contract.value / per_client) - int(caseload[contract.cid])
+        if room <= 0:
+            continue
+        rows = np.flatnonzero((cl.contract < 0) & np.isin(cl.locality, contract.lot) & (cl.needs & contract.domains).any(axis=1))
+        if rows.size > room:
+            rows = model.rng.choice(rows, room, replace=False)
+        cl.contract[rows] = contract.cid
+
+
+def provider_tables(model: PartnershipModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Who serves whom this month.
+
+    Returns:
+        provider_at: (contracts, localities) delivering partner serving that place, -1 none.
+        partnership_of_contract: holder partnership id of each contract id.
+        referral_to: (partnerships, domains) partner a need is referred to, -1 none.
+    """
+    s = model.sector
+    n_c, n_l = model.max_contract_id() + 1, s.presence.shape[1]
+    provider_at = np.full((n_c, n_l), -1, dtype=np.int64)
+    pship = np.full(n_c, -1, dtype=np.int64)
+    referral_to = np.full((model.max_partnership_id() + 1, s.specialisms.shape[1]), -1, dtype=np.int64)
+    for contract in model.contracts.values():
+        delivering = np.array([m for m in contract.delivering if s.alive[m]], dtype=np.int64)
+        if delivering.size == 0:
+            continue
+        lead = contract.holder.lead if contract.holder.lead in delivering else int(delivering[0])
+        present = s.presence[np.ix_(delivering, contract.lot)]
+        first = np.where(present.any(axis=0), delivering[np.argmax(present, axis=0)], lead)
+        first = np.where(s.presence[lead, contract.lot], lead, first)
+        provider_at[contract.cid, contract.lot] = first
+        pship[contract.cid] = contract.holder.pid
+        spec = s.specialisms[delivering]
+        referral_to[contract.holder.pid] = np.where(spec.any(axis=0), delivering[np.argmax(spec, axis=0)], -1)
+    for p in model.partnerships:
+        if p.active and not p.contracts and p.size >= 2:
+            members = np.asarray(p.members)
+            spec = s.specialisms[members]
+            referral_to[p.pid] = np.where(spec.any(axis=0), members[np.argmax(spec, axis=0)], -1)
+    return provider_at, pship, referral_to
+
+
+def local_providers(model: PartnershipModel) -> np.ndarray:
+    """Each client's local (non-contract) provider: a charity present in their place."""
+    s, cl = model.sector, model.clients
+    loc_of, charity = np.nonzero(s.presence[s.alive].T)
+    charity = np.flatnonzero(s.alive)[charity]
+    counts = np.bincount(loc_of, minlength=s.presence.shape[1])
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    k = counts[cl.locality]
+    pick = offsets[cl.locality] + np.minimum((cl.local_pick * k).astype(np.int64), np.maximum(k - 1, 0))
+    return np.where(k > 0, charity[np.minimum(pick, max(charity.size - 1, 0))] if charity.size else -1, -1)
+
+
+def monitor(model: PartnershipModel) -> None:
+    """Monitoring hours each contract demands of its partners this month."""
+    s, cl, c = model.sector, model.clients, model.scenario.commissioning
+    s.monitoring_hours[:] = 0.0
+    model.funded_hours = 0.0
+    if not model.contracts:
+        return
+    caseload = np.bincount(cl.contract[cl.contract >= 0], minlength=model.max_contract_id() + 1)
+    for contract in model.contracts.values():
+        delivering = [m for m in contract.delivering if s.alive[m]]
+        if not delivering:
+            continue
+        per_partner = not contract.holder.standard_monitoring
+        total = monitoring_hours(int(caseload[contract.cid]), c.monitoring_hours, len(delivering), per_partner, c.duplication)
+        value = sum(contract.shares[m] for m in delivering)
+        for m in delivering:
+            s.monitoring_hours[m] += total * contract.shares[m] / value if value > 0 else total / len(delivering)
+        model.funded_hours += contract.value / model.scenario.sector.hourly_cost
+
+
+def serve(model: PartnershipModel) -> None:
+    """Meet clients' needs directly, by referral, by signposting or by a joint service."""
+    s, cl, sc = model.sector, model.clients, model.scenario
+    n = len(cl)
+    model.month_stats.update(needs=0, met=0, multi=0, joined_up=0, referrals=0, referrals_ok=0)
+    if n == 0:
+        s.demand_hours[:] = 0.0
+        return
+    rng = model.rng
+    provider_at, pship_of, referral_to = provider_tables(model)
+    has_c = cl.contract >= 0
+    provider = local_providers(model)
+    provider[has_c] = provider_at[cl.contract[has_c], cl.locality[has_c]]
+    # displaced clients (their provider closed) lose engagement
+    changed = (cl.provider >= 0) & ~s.alive[np.maximum(cl.provider, 0)]
+    cl.engagement[changed] *= 0.5
+    cl.provider = provider
+    pship = np.where(has_c, pship_of[np.maximum(cl.contract, 0)], model.informal_partnership_of()[np.maximum(provider, 0)])
+    pship = np.where(provider >= 0, pship, -1)
+
+    needs = cl.needs
+    ok = provider >= 0
+    direct = needs & s.specialisms[np.maximum(provider, 0)] & ok[:, None]
+    rest = needs & ~direct
+    target = np.where((pship >= 0)[:, None], referral_to[np.maximum(pship, 0)], -1)
+    attempt = rest & (target >= 0) & (target != provider[:, None])
+    rows, doms = np.nonzero(attempt)
+    tgt = target[rows, doms]
+    barrier = model.barrier
+    co_located = np.zeros(referral_to.shape[0], dtype=bool)
+    for p in model.partnerships:
+        co_located[p.pid] = p.active and p.co_located
+    frontline = model.network.strength(provider[rows], tgt, "frontline")
+    p_ok = referral_success(sc.clients.referral_base, sc.clients.referral_tie_effect, sc.clients.referral_co_location,
+                            frontline, co_located[pship[rows]], sc.system.barrier_effect, barrier)
+    referred = rng.random(rows.size) < p_ok
+
+    # capacity: hours each charity's clients need against the hours it has
+    hpn = sc.clients.hours_per_need
+    demand = np.bincount(provider[ok], weights=direct[ok].sum(axis=1), minlength=s.n) * hpn
+    demand += np.bincount(tgt[referred], minlength=s.n) * hpn
+    s.demand_hours[:] = demand
+    ratio = np.where(demand > 0, np.minimum(1.0, s.delivery_hours() / np.maximum(demand, 1e-9)), 1.0)
+
+    met = direct & (rng.random(needs.shape) < ratio[np.maximum(provider, 0)][:, None])
+    served_by_partner = referred & (rng.random(rows.size) < ratio[tgt])
+    met[rows[served_by_partner], doms[served_by_partner]] = True
+
+    # frontline contact from shared clients
+    if rows.size:
+        pair_a, pair_b = provider[rows[referred]], tgt[referred]
+        if pair_a.size:
+            key = np.minimum(pair_a, pair_b) * s.n + np.maximum(pair_a, pair_b)
+            uniq, counts = np.unique(key, return_counts=True)
+            model.network.add_contact(uniq // s.n, uniq % s.n,
+                                      frontline=sc.relationships.frontline_growth * np.minimum(1.0, counts / 5.0))
+
+    # unfunded joint services: know-how meets access, for a few clients a month
+    remaining = needs & ~met
+    model.joint_served = 0
+    for p in model.partnerships:
+        if p.active and p.joint_service is not None and p.size >= 2:
+            loc, d = p.joint_service
+            cand = np.flatnonzero(remaining[:, d] & (cl.locality == loc))
+            if cand.size:
+                take = cand[: sc.partnership.unfunded_capacity] if cand.size <= sc.partnership.unfunded_capacity else rng.choice(cand, sc.partnership.unfunded_capacity, replace=False)
+                met[take, d] = True
+                remaining[take, d] = False
+                model.joint_served += take.size
+
+    # signposting to local provision where someone serves that need
+    local = model.local_provision()
+    sign = remaining & local[cl.locality] & (rng.random(needs.shape) < sc.clients.signposting * (1.0 - sc.system.barrier_effect * barrier))
+    met |= sign
+
+    counts = needs.sum(axis=1)
+    cl.met_share = (met.sum(axis=1) / np.maximum(counts, 1)).astype(np.float32)
+    multi = counts >= 2
+    model.month_stats.update(
+        needs=int(counts.sum()), met=int(met.sum()), multi=int(multi.sum()),
+        joined_up=int((multi & (met.sum(axis=1) == counts)).sum()),
+        referrals=int(rows.size), referrals_ok=int(referred.sum()),
+    )
+    # track record follows how well each charity's clients are served
+    share = np.bincount(provider[ok], weights=met[ok].sum(axis=1), minlength=s.n) / np.maximum(
+        np.bincount(provider[ok], weights=counts[ok], minlength=s.n), 1)
+    served = np.bincount(provider[ok], minlength=s.n) > 0
+    s.track_record[served] = 0.97 * s.track_record[served] + 0.03 * share[served]
+
+
+def transfer(model: PartnershipModel) -> None:
+    """Prison transfers: support continues only if the record follows the prisoner."""
+    cl = model.clients
+    rows, old = cl.transfer(model.scenario.demand.transfer_rate)
+    if rows.size == 0:
+        model.month_stats.update(transfers=0, continued=0)
+        return
+    c = cl.contract[rows]
+    same = np.zeros(rows.size, dtype=bool)
+    shared = np.zeros(rows.size, dtype=bool)
+    for i, cid in enumerate(c):
+        contract = model.contracts.get(int(cid))
+        if contract is not None:
+            same[i] = bool(np.isin(cl.locality[rows[i]], contract.lot))
+            shared[i] = contract.holder.shared_case_management
+    kept = continuity_kept(same, shared, model.rng.random(rows.size), model.scenario.clients.continuity_loss)
+    lost = rows[~kept]
+    cl.engagement[lost] = np.minimum(cl.engagement[lost], 0.3)
+    cl.months[lost] = 0
+    cl.contract[rows[~same]] = -1
+    cl.flows.transfers_continued += int(kept.sum())
+    model.month_stats.update(transfers=int(rows.size), continued=int(kept.sum()))

@@ -1,0 +1,303 @@
+"""Subcommands: sweep, compare, sensitivity, discover, report.
+
+Each handler turns bad input into :class:`sim.cli.UsageError` or
+:class:`sim.ScenarioError` (one line, exit status 2); the work itself lives in
+the modules of this package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import tempfile
+from pathlib import Path
+
+from ..cli import UsageError
+from ..metrics import METRICS
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sweep", help="run an experiment file (resumable; local cores or a Dask cluster)",
+                       description="Run every point and replication of an experiment; results go to disk as they "
+                       "finish, and running the same command again resumes.")
+    p.add_argument("experiment", help="experiment file (path, or a name in experiments/)")
+    _cluster_args(p)
+    p.add_argument("--out", help="results folder (default: results/EXPERIMENT_NAME)")
+    p.add_argument("--retry-failed", action="store_true", help="redo runs that failed last time")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.set_defaults(handler=cmd_sweep)
+
+    p = sub.add_parser("compare", help="compare two scenarios over seeds: difference, CI, test, effect size",
+                       description="Run scenarios A and B over the same seeds and compare every metric at the end "
+                       "of the run (B - A).")
+    p.add_argument("a", metavar="A", help="scenario (name in scenarios/ or path)")
+    p.add_argument("b", metavar="B", help="scenario to compare with A")
+    p.add_argument("--seeds", type=int, default=10, help="replications of each scenario (default 10)")
+    p.add_argument("--months", type=int, help="horizon (default: each scenario's run.months)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a key in both scenarios")
+    p.add_argument("--metrics", help="comma-separated metrics (default: all)")
+    p.add_argument("--ci", choices=("t", "bootstrap"), default="t", help="confidence interval method (default t)")
+    _cluster_args(p, default_help="0 = in this process")
+    p.add_argument("--out", help="also keep the runs in this folder (then 'partnersim report' works on it)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_compare)
+
+    p = sub.add_parser("sensitivity", help="Morris screening or Sobol indices (SALib): which levers matter most",
+                       description="Run (or resume) a morris or sobol experiment, then rank its levers for each "
+                       "chosen metric, with 95%% confidence intervals.")
+    p.add_argument("experiment", nargs="?", default="sensitivity_morris",
+                   help="experiment file with design = morris or sobol (default: experiments/sensitivity_morris.toml)")
+    p.add_argument("--metric", action="append", help="metric to rank levers for (repeatable; default partnerships_active)")
+    _cluster_args(p)
+    p.add_argument("--out", help="results folder (default: results/EXPERIMENT_NAME)")
+    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_sensitivity)
+
+    p = sub.add_parser("discover", help="scenario discovery: which lever combinations lead to partnership collapse",
+                       description="Fit a shallow decision tree to a sweep's runs and describe the boxes of lever "
+                       "values where collapse is likely (coverage and density, as in PRIM).")
+    p.add_argument("source", help="a sweep results folder, or an experiment file to run first")
+    p.add_argument("--where", default=None, help="what counts as collapse, e.g. \"partnerships_active <= 1\" (the default)")
+    p.add_argument("--depth", type=int, default=3, help="depth of the tree (default 3)")
+    _cluster_args(p)
+    p.add_argument("--out", help="results folder when SOURCE is an experiment (default: results/EXPERIMENT_NAME)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_discover)
+
+    p = sub.add_parser("report", help="figures and a Markdown summary of a results folder",
+                       description="Write figures/ and report.md into a folder made by 'partnersim sweep' or "
+                       "'partnersim run --out'.")
+    p.add_argument("dir", help="results folder")
+    p.add_argument("--no-network", action="store_true", help="skip the network snapshot (it re-runs one seed)")
+    p.add_argument("--metrics", type=int, default=8, help="how many metrics to show (default 8)")
+    p.set_defaults(handler=cmd_report)
+
+
+def _cluster_args(p: argparse.ArgumentParser, default_help: str = "0 = in this process, no cluster") -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--workers", type=int, help=f"workers of the embedded Dask cluster (default: all cores; {default_help})")
+    g.add_argument("--scheduler", metavar="ADDRESS", help="use an existing Dask cluster, e.g. tcp://10.0.0.5:8786")
+
+
+def _check_workers(args) -> None:
+    if getattr(args, "workers", None) is not None and args.workers < 0:
+        raise UsageError(f"--workers: must be 0 or more (got {args.workers})")
+
+
+def _out_dir(args, name: str) -> Path:
+    return Path(args.out) if args.out else Path("results") / name
+
+
+def _progress(args) -> bool | None:
+    return False if getattr(args, "no_progress", False) or getattr(args, "json", False) else None
+
+
+def _run(exp, out: Path, args):
+    from .engine import run_sweep
+
+    _check_workers(args)
+    return run_sweep(exp, out, workers=args.workers, scheduler=args.scheduler, progress=_progress(args),
+                     retry_failed=getattr(args, "retry_failed", False))
+
+
+def cmd_sweep(args) -> int:
+    from .design import describe_design, load_experiment
+
+    exp = load_experiment(args.experiment)
+    out = _out_dir(args, exp.name)
+    if not args.json:
+        print(describe_design(exp), file=sys.stderr)
+    summary = _run(exp, out, args)
+    if args.json:
+        print(json.dumps({"experiment": exp.source, "out": str(out), **summary.as_dict(),
+                          "failures": [{"run_key": k, "error": e} for k, e in summary.failures]}))
+    else:
+        print("\n".join(summary.lines()))
+    return 0
+
+
+def _metric_list(text: str | None) -> list[str]:
+    if not text:
+        return list(METRICS)
+    names = [m.strip() for m in text.split(",") if m.strip()]
+    for m in names:
+        if m not in METRICS:
+            raise UsageError(f"--metrics: unknown metric {m!r}; allowed: {', '.join(METRICS)}")
+    return names
+
+
+def cmd_compare(args) -> int:
+    from ..scenario import parse_value
+    from .compare import compare_runs, format_table
+    from .design import load_experiment
+
+    if args.seeds < 2:
+        raise UsageError(f"--seeds: need at least 2 to estimate a confidence interval (got {args.seeds})")
+    if args.months is not None and args.months < 1:
+        raise UsageError(f"--months: must be 1 or more (got {args.months})")
+    metrics = _metric_list(args.metrics)
+    overrides = {}
+    for item in args.set:
+        if "=" not in item:
+            raise UsageError(f"--set {item!r}: expected KEY=VALUE, e.g. commissioning.contract_months=12")
+        k, v = item.split("=", 1)
+        overrides[k.strip()] = parse_value(v.strip())
+    label_a, label_b = Path(args.a).stem, Path(args.b).stem
+    if label_a == label_b:
+        raise UsageError(f"A and B are the same scenario ({args.a}); give two different scenarios")
+    spec = {"experiment": {"title": f"{label_b} compared with {label_a}", "scenarios": [args.a, args.b],
+                           "replications": args.seeds, "seeds": "scenario", "metrics": metrics,
+                           **({"months": args.months} if args.months else {})},
+            "set": overrides}
+    exp = load_experiment(spec, source="compare")
+    _check_workers(args)
+    if args.workers is None and args.scheduler is None and args.seeds * 2 <= 4:
+        args.workers = 0  # a cluster is not worth starting for four runs
+    tmp = None
+    if args.out:
+        out = Path(args.out)
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="partnersim-compare-")
+        out = Path(tmp.name)
+    try:
+        from .engine import run_sweep
+
+        summary = run_sweep(exp, out, workers=args.workers, scheduler=args.scheduler, progress=_progress(args))
+        import pandas as pd
+
+        runs = pd.read_parquet(out / "runs.parquet")
+        runs = runs[runs["status"] == "ok"]
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+    rows = compare_runs(runs, "scenario", args.a, args.b, metrics, ci=args.ci, label_a=label_a, label_b=label_b)
+    paired = rows[0].test.startswith("paired") if rows else False
+    if args.json:
+        print(json.dumps({
+            "a": args.a, "b": args.b, "seeds": args.seeds, "paired": paired, "ci": args.ci,
+            "failed_runs": summary.failed,
+            "metrics": {r.metric: {k: v for k, v in r.as_dict().items() if k != "metric"} for r in rows},
+        }, allow_nan=False))
+    else:
+        print(format_table(rows, label_a, label_b))
+        if summary.failed:
+            print(f"note: {summary.failed} runs failed and were left out")
+    return 0
+
+
+def cmd_sensitivity(args) -> int:
+    from .design import describe_design, load_experiment
+    from .sensitivity import SensitivityError, analyse, format_ranking, plain_summary
+    from .storage import write_json
+
+    exp = load_experiment(args.experiment)
+    metrics = args.metric or ["partnerships_active"]
+    for m in metrics:
+        if m not in exp.metrics:
+            raise UsageError(f"--metric: {m!r} is not kept by {exp.name}; allowed: {', '.join(exp.metrics)}")
+    if exp.settings.design not in ("morris", "sobol"):
+        raise UsageError(f"{exp.source}: design is {exp.settings.design!r}; sensitivity needs design = \"morris\" or \"sobol\"")
+    out = _out_dir(args, exp.name)
+    if not args.json:
+        print(describe_design(exp), file=sys.stderr)
+    summary = _run(exp, out, args)
+    if summary.left:
+        raise UsageError(f"{out}: {summary.left} runs not finished; run the command again to resume")
+    import pandas as pd
+
+    runs = pd.read_parquet(out / "runs.parquet")
+    tables = {}
+    for m in metrics:
+        try:
+            tables[m] = analyse(exp, runs, m)
+        except SensitivityError as err:
+            raise UsageError(str(err)) from None
+    previous = {}
+    if (out / "sensitivity.json").is_file():
+        previous = json.loads((out / "sensitivity.json").read_text())
+    write_json(out / "sensitivity.json", previous | {m: _records(t) for m, t in tables.items()})
+    for m, t in tables.items():
+        t.to_csv(out / f"sensitivity_{m}.csv", index=False)
+    if args.json:
+        print(json.dumps({"experiment": exp.source, "out": str(out), "method": exp.settings.design,
+                          "failed_runs": summary.failed, "metrics": {m: _records(t) for m, t in tables.items()}},
+                         allow_nan=False))
+    else:
+        for m, t in tables.items():
+            print(format_ranking(t))
+            print(plain_summary(t))
+            print()
+        print(f"results: {out} (sensitivity.json; 'partnersim report {out}' draws the tornado)")
+    return 0
+
+
+def _records(table) -> list[dict]:
+    rows = table.to_dict(orient="records")
+    return [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()} for r in rows]
+
+
+def cmd_discover(args) -> int:
+    import pandas as pd
+
+    from .design import describe_design, load_experiment
+    from .discovery import DEFAULT_CONDITION, DiscoveryError, discover, parse_condition
+    from .storage import write_json
+
+    try:
+        condition = parse_condition(args.where or DEFAULT_CONDITION)
+    except DiscoveryError as err:
+        raise UsageError(str(err)) from None
+    if args.depth < 1:
+        raise UsageError(f"--depth: must be 1 or more (got {args.depth})")
+    source = Path(args.source)
+    if source.is_dir():
+        out = source
+        manifest_path = out / "manifest.json"
+        if not manifest_path.is_file() or not (out / "runs.parquet").is_file():
+            raise UsageError(f"{out}: not a finished sweep folder (needs manifest.json and runs.parquet)")
+        manifest = json.loads(manifest_path.read_text())
+        if manifest.get("kind") != "sweep":
+            raise UsageError(f"{out}: not a sweep folder; discovery needs a sweep that varies levers")
+        levers = list(manifest["experiment"]["parameters"])
+    else:
+        exp = load_experiment(args.source)
+        out = _out_dir(args, exp.name)
+        if not args.json:
+            print(describe_design(exp), file=sys.stderr)
+        summary = _run(exp, out, args)
+        if summary.left:
+            raise UsageError(f"{out}: {summary.left} runs not finished; run the command again to resume")
+        levers = exp.parameter_names
+    runs = pd.read_parquet(out / "runs.parquet")
+    if condition.metric not in runs.columns:
+        raise UsageError(f"--where: metric {condition.metric!r} was not kept by this sweep")
+    try:
+        result = discover(runs, levers, condition, max_depth=args.depth)
+    except DiscoveryError as err:
+        raise UsageError(str(err)) from None
+    write_json(out / "discovery.json", result)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(result["summary"])
+        if result["importance"]:
+            print("levers by importance: " + ", ".join(f"{k} ({v:.2f})" for k, v in result["importance"].items()))
+        if result["tree"]:
+            print(result["tree"])
+        print(f"results: {out / 'discovery.json'}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .report import write_report
+
+    if args.metrics < 1:
+        raise UsageError(f"--metrics: must be 1 or more (got {args.metrics})")
+    target = write_report(args.dir, network=not args.no_network, max_metrics=args.metrics)
+    print(f"report: {target}")
+    print(f"figures: {target.parent / 'figures'}")
+    return 0

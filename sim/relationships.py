@@ -1,0 +1,134 @@
+"""The two-layer relationship network between organisations.
+
+Submodel "Relationships" of the ODD. Each tie between two charities has a
+managerial and a frontline strength in [0, 1]. Ties grow with joint work
+(governance for managers; shared clients, co-location and joint training for
+frontline staff), decay without contact, and are damaged when a partner bids
+against the partnership (Inspire's market test). The report's first lesson:
+"establish good relationships at every level of your partnership".
+
+Ties are stored sparsely as parallel arrays over edges, keyed by the pair
+(i, j) with i < j, so a sector of thousands of charities costs memory in the
+number of ties, not the square of the number of charities.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .scenario import Relationships
+
+
+def growth(strength: np.ndarray, rate: np.ndarray | float) -> np.ndarray:
+    """Saturating growth towards 1: a tie grows by ``rate`` of what is left."""
+    return strength + np.clip(rate, 0.0, 1.0) * (1.0 - strength)
+
+
+def decay(strength: np.ndarray, rate: float, contact: np.ndarray) -> np.ndarray:
+    """Ties without contact this month lose ``rate`` of their strength."""
+    return np.where(contact, strength, strength * (1.0 - rate))
+
+
+class RelationshipNetwork:
+    """Sparse two-layer weighted network over ``n`` organisations."""
+
+    def __init__(self, n: int, params: Relationships):
+        self.n = n
+        self.params = params
+        self.a = np.zeros(0, dtype=np.int64)
+        self.b = np.zeros(0, dtype=np.int64)
+        self.managerial = np.zeros(0)
+        self.frontline = np.zeros(0)
+        self._keys = np.zeros(0, dtype=np.int64)   # a * n + b, sorted
+        self._order = np.zeros(0, dtype=np.int64)  # edge index for each sorted key
+        self._reset_contact()
+
+    def __len__(self) -> int:
+        return self.a.size
+
+    def _reset_contact(self) -> None:
+        self.contact_managerial = np.zeros(self.a.size)
+        self.contact_frontline = np.zeros(self.a.size)
+
+    # ------------------------------------------------------------- lookup
+    def _key(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        lo, hi = np.minimum(i, j), np.maximum(i, j)
+        return lo.astype(np.int64) * self.n + hi
+
+    def edge_index(self, i, j) -> np.ndarray:
+        """Index of the tie between each pair, or -1 where there is none."""
+        i, j = np.atleast_1d(i), np.atleast_1d(j)
+        key = self._key(i, j)
+        pos = np.searchsorted(self._keys, key)
+        pos = np.minimum(pos, max(self._keys.size - 1, 0))
+        found = (self._keys.size > 0) & (self._keys[pos] == key) & (i != j) if self._keys.size else np.zeros(key.shape, bool)
+        return np.where(found, self._order[pos] if self._keys.size else -1, -1)
+
+    def strength(self, i, j, layer: str = "frontline") -> np.ndarray:
+        """Tie strength for each pair (0 where no tie)."""
+        idx = self.edge_index(i, j)
+        values = getattr(self, layer)
+        return np.where(idx >= 0, values[np.maximum(idx, 0)] if values.size else 0.0, 0.0)
+
+    def ensure(self, i, j) -> np.ndarray:
+        """Create ties that do not exist yet (at the initial strength); returns indices."""
+        i, j = np.atleast_1d(np.asarray(i, dtype=np.int64)), np.atleast_1d(np.asarray(j, dtype=np.int64))
+        ok = i != j
+        i, j = i[ok], j[ok]
+        idx = self.edge_index(i, j)
+        missing = idx < 0
+        if missing.any():
+            keys = np.unique(self._key(i[missing], j[missing]))
+            s = self.params.initial_strength
+            self.a = np.concatenate([self.a, keys // self.n])
+            self.b = np.concatenate([self.b, keys % self.n])
+            self.managerial = np.concatenate([self.managerial, np.full(keys.size, s)])
+            self.frontline = np.concatenate([self.frontline, np.full(keys.size, s)])
+            self.contact_managerial = np.concatenate([self.contact_managerial, np.zeros(keys.size)])
+            self.contact_frontline = np.concatenate([self.contact_frontline, np.zeros(keys.size)])
+            all_keys = self.a * self.n + self.b
+            self._order = np.argsort(all_keys, kind="stable")
+            self._keys = all_keys[self._order]
+            idx = self.edge_index(i, j)
+        return idx
+
+    # ------------------------------------------------------------- contact
+    def add_contact(self, i, j, managerial: float | np.ndarray = 0.0, frontline: float | np.ndarray = 0.0) -> None:
+        """Record joint work this month between pairs (creating ties as needed).
+
+        ``managerial`` and ``frontline`` are growth rates: the share of the
+        remaining distance to full strength gained this month.
+        """
+        idx = self.ensure(i, j)
+        if idx.size == 0:
+            return
+        np.add.at(self.contact_managerial, idx, np.broadcast_to(managerial, idx.shape) if np.ndim(managerial) else managerial)
+        np.add.at(self.contact_frontline, idx, np.broadcast_to(frontline, idx.shape) if np.ndim(frontline) else frontline)
+
+    def damage(self, i, j) -> None:
+        """A partner bid against the partnership: both layers lose a share of strength."""
+        idx = self.edge_index(i, j)
+        idx = idx[idx >= 0]
+        keep = 1.0 - self.params.defection_damage
+        self.managerial[idx] *= keep
+        self.frontline[idx] *= keep
+
+    def update(self) -> None:
+        """Monthly growth from this month's contact and decay where there was none."""
+        p = self.params
+        cm, cf = self.contact_managerial, self.contact_frontline
+        self.managerial = decay(growth(self.managerial, cm), p.managerial_decay, cm > 0)
+        self.frontline = decay(growth(self.frontline, cf), p.frontline_decay, cf > 0)
+        self._reset_contact()
+
+    def drop_organisation(self, i: int) -> None:
+        """A closed organisation loses its ties (kept as zero strength)."""
+        on = (self.a == i) | (self.b == i)
+        self.managerial[on] = 0.0
+        self.frontline[on] = 0.0
+
+    def pairs_within(self, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """All pairs (i < j) among ``members``."""
+        m = np.asarray(members, dtype=np.int64)
+        ii, jj = np.triu_indices(m.size, k=1)
+        return m[ii], m[jj]

@@ -1,0 +1,79 @@
+"""The voluntary sector's state as arrays, and its initialisation.
+
+ODD "Initialisation": charities are drawn by income band (Clinks, State of the
+Sector 2023: about 27% under 10k, 54% 10k-500k, 17% 500k-10m, 2% over 10m),
+with presence, specialisms, programme know-how, volunteers and reserves that
+grow with size. Most are small, local and volunteer-reliant (the report's
+introduction: 1,800 + 4,900 organisations, "the vast majority of whom are
+small, local organisations which rely on volunteers").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .scenario import Scenario
+
+#: Annual income bounds of each band, in pounds (Clinks' bands; the upper
+#: bound of the largest band is an assumption).
+BAND_INCOME = ((2_000, 10_000), (10_000, 500_000), (500_000, 10_000_000), (10_000_000, 40_000_000))
+#: Share of a charity's income spent on criminal-justice work in one region:
+#: national charities spread their income over many regions (assumption).
+REGIONAL_SHARE = (1.0, 1.0, 0.25, 0.05)
+#: Presence: mean share of localities where a charity of each band has contacts or premises (assumption).
+PRESENCE_SHARE = (0.0, 0.05, 0.2, 0.45)
+
+
+class SectorState:
+    """Per-charity state, one row per charity (index = charity id)."""
+
+    def __init__(self, scenario: Scenario, rng: np.random.Generator, n_localities: int):
+        s = scenario.sector
+        n, d = s.charities, len(scenario.demand.domain_weights)
+        self.n = n
+        self.band = rng.choice(4, size=n, p=np.asarray(s.size_shares)).astype(np.int8)
+        lo = np.array([BAND_INCOME[b][0] for b in self.band], dtype=float)
+        hi = np.array([BAND_INCOME[b][1] for b in self.band], dtype=float)
+        annual = np.exp(rng.uniform(np.log(lo), np.log(hi))) * np.take(REGIONAL_SHARE, self.band)
+        self.base_income = annual / 12.0  # pounds a month at the start
+        self.other_income = self.base_income * s.other_income_share
+        self.staff_hours = self.base_income * (1.0 - s.overhead_share) / s.hourly_cost
+        self.volunteer_hours = np.minimum(s.volunteer_hours * annual / 10_000.0, 400.0) * np.where(self.band < 2, 1.0, 0.5)
+        self.reserves = self.base_income * s.reserves_months
+        self.alive = np.ones(n, dtype=bool)
+        self.closed_month = np.full(n, -1, dtype=np.int32)
+        self.negative_months = np.zeros(n, dtype=np.int16)
+        self.track_record = rng.beta(4, 4, n)
+
+        # specialisms: one or more need domains, weighted by prevalence
+        w = np.asarray(scenario.demand.domain_weights, dtype=float)
+        count = np.clip(1 + rng.poisson(s.specialisms_mean - 1.0, n) + (self.band >= 2), 1, d)
+        keys = rng.random((n, d)) ** (1.0 / (w / w.sum()))
+        rank = np.argsort(np.argsort(-keys, axis=1), axis=1)
+        self.specialisms = rank < count[:, None]
+        self.knowhow = self.specialisms & (rng.random((n, d)) < s.knowhow_share * np.where(self.band >= 1, 1.0, 0.3)[:, None])
+
+        # presence: a home locality plus a band-dependent share of the others
+        home = rng.integers(0, n_localities, n)
+        share = np.take(PRESENCE_SHARE, self.band)
+        self.presence = rng.random((n, n_localities)) < share[:, None]
+        self.presence[np.arange(n), home] = True
+        self.home = home
+
+        # monthly flows, refreshed each month (pounds; hours)
+        self.income = np.zeros(n)
+        self.spending = np.zeros(n)
+        self.contract_income = np.zeros(n)
+        self.monitoring_hours = np.zeros(n)
+        self.relationship_hours = np.zeros(n)
+        self.demand_hours = np.zeros(n)
+
+    def pressure(self) -> np.ndarray:
+        """Reserves below one month of spending (or below zero)."""
+        spend = np.where(self.spending > 0, self.spending, self.base_income)
+        return self.alive & (self.reserves < spend)
+
+    def delivery_hours(self) -> np.ndarray:
+        """Hours a month left for clients after monitoring and relationship work."""
+        h = self.staff_hours + self.volunteer_hours - self.monitoring_hours - self.relationship_hours
+        return np.where(self.alive, np.maximum(h, 0.0), 0.0)
