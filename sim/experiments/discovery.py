@@ -111,7 +111,7 @@ def discover(runs: pd.DataFrame, levers: list[str], condition: Condition, max_de
     boxes = _boxes(tree, list(x.columns), x.to_numpy(), y)
     importance = {k: float(v) for k, v in sorted(zip(x.columns, tree.feature_importances_), key=lambda t: -t[1]) if v > 0}
     summary = (f"Collapse ({condition}) in {n_collapse} of {len(y)} runs ({n_collapse / len(y):.0%}). "
-               + ("; ".join(b.sentence() for b in boxes[:3]) if boxes else "No box of levers concentrates it.") + ".")
+               + ("; ".join(b.sentence() for b in boxes[:3]) + "." if boxes else "No box of levers concentrates it."))
     return base | {"boxes": [b.__dict__ for b in boxes], "importance": importance,
                    "tree": export_text(tree, feature_names=list(x.columns)), "summary": summary}
 
@@ -126,7 +126,8 @@ def _boxes(tree, names: list[str], x: np.ndarray, y: np.ndarray) -> list[Box]:
         if t.children_left[node] == -1:
             in_leaf = leaves == node
             n, c = int(in_leaf.sum()), int(y[in_leaf].sum())
-            if n and c / n > 0.5:
+            # the tree (balanced classes) predicts collapse here: density above the base rate
+            if n and c and t.value[node][0].argmax() == 1:
                 out.append(Box(_simplify(rules), n, c, c / total, c / n))
             return
         name, thr = names[t.feature[node]], t.threshold[node]
