@@ -1,0 +1,240 @@
+"""Comparing a scenario with the baseline over several seeds, in the background.
+
+Both scenarios run with the same seeds (common random numbers), so each
+seed gives a paired difference; the dashboard shows the mean difference with
+a 95% confidence interval and one plain-English sentence per metric. Runs go
+to a small pool of worker processes so the page's server stays responsive
+while they compute. Nothing here imports Solara.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+import sim
+
+from .texts import METRIC_LABELS, format_value
+
+#: Metrics the comparison reports, in the order shown (the headline five first).
+COMPARED_METRICS: tuple[str, ...] = (
+    "partnerships_active", "joined_up_share", "reoffending_rate", "charity_closures", "monitoring_time_share",
+    "rel_frontline_mean", "rel_managerial_mean", "defections", "referral_success_rate", "needs_met_share",
+    "continuity_on_transfer", "system_barrier_index", "funding_top10_share", "unfunded_collaborations",
+)
+
+DEFAULT_SEEDS = 5
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run of the comparison: which arm, which replication, which seed."""
+
+    arm: str  # "baseline" or "scenario"
+    replication: int
+    seed: int
+    scenario: sim.Scenario
+
+
+def plan(baseline: sim.Scenario, scenario: sim.Scenario, seeds: int = DEFAULT_SEEDS,
+         months: int | None = None) -> list[Job]:
+    """The runs of a comparison: each seed once per arm, the same seeds in both.
+
+    Seeds derive from the baseline's base seed, so a comparison is
+    reproducible and the two arms are paired. ``months`` shortens both
+    horizons (never lengthens them past their own horizon).
+    """
+    if seeds < 1:
+        raise ValueError("a comparison needs at least one seed")
+    if months is not None:
+        baseline = sim.load_scenario(baseline, months=min(months, baseline.run.months))
+        scenario = sim.load_scenario(scenario, months=min(months, scenario.run.months))
+    seed_list = sim.replication_seeds(baseline, seeds)
+    jobs = []
+    for i, s in enumerate(seed_list):  # interleaved, so partial progress covers both arms
+        jobs.append(Job("baseline", i, s, baseline))
+        jobs.append(Job("scenario", i, s, scenario))
+    return jobs
+
+
+def run_job(job: Job) -> pd.DataFrame:
+    """Run one job to its horizon; the monthly frame with arm, replication and seed columns.
+
+    A top-level function so worker processes can import it.
+    """
+    result = sim.run(job.scenario, job.seed)
+    frame = result.monthly.copy()
+    frame.insert(0, "seed", job.seed)
+    frame.insert(0, "replication", job.replication)
+    frame.insert(0, "arm", job.arm)
+    return frame
+
+
+# --------------------------------------------------------------- worker pool
+
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def worker_count() -> int:
+    """Two workers on a small machine (the OS still schedules the page's server); at most four."""
+    cores = os.cpu_count() or 2
+    return 2 if cores <= 3 else min(4, cores - 1)
+
+
+def pool() -> ProcessPoolExecutor:
+    """The shared worker pool (created on first use; shared by all sessions, results are not)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(max_workers=worker_count(), mp_context=multiprocessing.get_context("spawn"))
+        return _pool
+
+
+def _warm() -> int:
+    return os.getpid()
+
+
+def warm_up() -> None:
+    """Start the workers ahead of the first comparison (imports take a few seconds)."""
+    try:
+        for _ in range(worker_count()):
+            pool().submit(_warm)
+    except Exception:  # a pool that cannot start shows up later as a plain message
+        pass
+
+
+class Run:
+    """A comparison in progress: submits its jobs and reports progress; can be cancelled."""
+
+    def __init__(self, jobs: Sequence[Job], executor: ProcessPoolExecutor | None = None):
+        self.jobs = list(jobs)
+        self.executor = executor or pool()
+        self.futures: list[Future] = []
+        self.cancelled = False
+
+    def start(self) -> Run:
+        self.futures = [self.executor.submit(run_job, job) for job in self.jobs]
+        return self
+
+    @property
+    def done(self) -> int:
+        return sum(f.done() for f in self.futures)
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        for f in self.futures:
+            f.cancel()
+
+    def wait(self, on_progress: Callable[[int, int], None] | None = None, poll: float = 0.25) -> pd.DataFrame:
+        """Block until every job is done; returns all monthly frames stacked.
+
+        Raises:
+            RuntimeError: when cancelled, or when a run failed (message in plain words).
+        """
+        import concurrent.futures as cf
+
+        pending = set(self.futures)
+        last = -1
+        while pending:
+            finished, pending = cf.wait(pending, timeout=poll, return_when=cf.FIRST_COMPLETED)
+            if self.cancelled:
+                raise RuntimeError("The comparison was stopped.")
+            n = len(self.futures) - len(pending)
+            if on_progress and n != last:
+                on_progress(n, len(self.futures))
+                last = n
+            for f in finished:
+                if f.exception() is not None:
+                    self.cancel()
+                    raise RuntimeError(f"One of the comparison runs failed ({type(f.exception()).__name__}: "
+                                       f"{str(f.exception()).splitlines()[0] if str(f.exception()) else 'no message'}).")
+        return pd.concat([f.result() for f in self.futures], ignore_index=True)
+
+
+# ----------------------------------------------------------------- analysis
+
+@dataclass
+class Difference:
+    """One metric's end-of-run comparison."""
+
+    metric: str
+    baseline: float
+    scenario: float
+    difference: float
+    ci_low: float
+    ci_high: float
+    n: int
+    reading: str
+
+
+def final_values(monthly: pd.DataFrame) -> pd.DataFrame:
+    """End-of-run value per arm and replication (the last month of each run)."""
+    last = monthly.sort_values("month").groupby(["arm", "replication"], as_index=False).tail(1)
+    return last.set_index(["arm", "replication"]).sort_index()
+
+
+def differences(monthly: pd.DataFrame, metrics: Sequence[str] = COMPARED_METRICS) -> list[Difference]:
+    """Paired differences (scenario - baseline) at the end of the run, per metric."""
+    final = final_values(monthly)
+    out = []
+    for metric in metrics:
+        if metric not in final.columns:
+            continue
+        base = final.loc["baseline", metric] if "baseline" in final.index.get_level_values(0) else pd.Series(dtype=float)
+        scen = final.loc["scenario", metric] if "scenario" in final.index.get_level_values(0) else pd.Series(dtype=float)
+        paired = (scen - base).dropna()
+        mean, lo, hi = sim.mean_ci(paired.to_numpy())
+        b_mean = float(np.nanmean(base)) if len(base) else math.nan
+        s_mean = float(np.nanmean(scen)) if len(scen) else math.nan
+        out.append(Difference(metric, b_mean, s_mean, mean, lo, hi, int(paired.size),
+                              reading(metric, b_mean, s_mean, mean, lo, hi)))
+    return out
+
+
+def reading(metric: str, baseline: float, scenario: float, diff: float, lo: float, hi: float) -> str:
+    """One plain-English sentence: which way, how much, and whether the seeds agree."""
+    label = METRIC_LABELS.get(metric, metric.replace("_", " "))
+    if not all(math.isfinite(v) for v in (baseline, scenario, diff)):
+        return f"{label}: not enough runs to compare."
+    direction = sim.METRIC_INFO.get(metric, ("", 0))[1]
+    b, s = format_value(metric, baseline), format_value(metric, scenario)
+    if diff == 0 and lo == hi:
+        return f"{label}: no difference ({s} here and in the baseline)."
+    if lo <= 0 <= hi:
+        return (f"{label}: no clear difference ({s} here against {b} in the baseline; "
+                "the runs do not agree on which way it goes).")
+    word = "higher" if diff > 0 else "lower"
+    verdict = ""
+    if direction:
+        verdict = " - better" if (diff > 0) == (direction > 0) else " - worse"
+    return f"{label} is {word} than in the baseline ({s} against {b}){verdict}, consistently across the runs."
+
+
+def bands(monthly: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Per arm and month: mean and 95% CI of a metric over replications (for band charts)."""
+    rows = []
+    for (arm, month), group in monthly.groupby(["arm", "month"]):
+        mean, lo, hi = sim.mean_ci(group[metric].to_numpy())
+        rows.append({"arm": arm, "month": month, "mean": mean, "ci_low": lo, "ci_high": hi})
+    return pd.DataFrame(rows)
+
+
+def differences_frame(diffs: Sequence[Difference]) -> pd.DataFrame:
+    """The differences as a table (for export)."""
+    return pd.DataFrame([d.__dict__ for d in diffs])
+
+
+def baseline_name(names: Sequence[str]) -> str | None:
+    """The scenario file to compare against: baseline.toml, else the first one."""
+    if "baseline.toml" in names:
+        return "baseline.toml"
+    return names[0] if names else None

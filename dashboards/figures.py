@@ -1,0 +1,69 @@
+"""Charts: the current run's key metrics over time, and the comparison's confidence bands."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from . import comparison
+from .texts import SHARE_METRICS, TIME_SERIES, label
+
+BASELINE_COLOUR = "#718096"
+SCENARIO_COLOUR = "#2b6cb0"
+
+
+def _axes_grid(n: int, ncols: int, width: float, row_height: float) -> tuple[Figure, list]:
+    nrows = int(np.ceil(n / ncols))
+    fig = Figure(figsize=(width, row_height * nrows), dpi=100, layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel().tolist()
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, axes[:n]
+
+
+def _style(ax, metric: str) -> None:
+    ax.set_title(label(metric), fontsize=9)
+    ax.tick_params(labelsize=7)
+    ax.grid(alpha=0.25)
+    if metric in SHARE_METRICS:
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+
+
+def time_series(monthly: pd.DataFrame, metrics: Sequence[str] = TIME_SERIES, horizon: int | None = None,
+                ncols: int = 2) -> Figure:
+    """Small multiples of the current run, month by month."""
+    metrics = [m for m in metrics if m in monthly.columns]
+    fig, axes = _axes_grid(len(metrics), ncols, 3.3 * ncols, 1.75)
+    months = monthly["month"].to_numpy() if "month" in monthly else np.arange(len(monthly))
+    for ax, metric in zip(axes, metrics):
+        ax.plot(months, monthly[metric].to_numpy(float), color=SCENARIO_COLOUR, lw=1.6)
+        if len(months):
+            ax.plot(months[-1:], monthly[metric].to_numpy(float)[-1:], "o", color=SCENARIO_COLOUR, ms=3)
+        ax.set_xlim(0, max(horizon or 0, int(months.max()) if len(months) else 1, 1))
+        _style(ax, metric)
+    if axes:
+        fig.supxlabel("month", fontsize=8)
+    return fig
+
+
+def comparison_bands(monthly: pd.DataFrame, metrics: Sequence[str], scenario_title: str) -> Figure:
+    """Baseline and scenario over time: mean over seeds with a 95% confidence band each."""
+    metrics = [m for m in metrics if m in monthly.columns]
+    fig, axes = _axes_grid(len(metrics), 3, 11.0, 2.3)
+    for ax, metric in zip(axes, metrics):
+        b = comparison.bands(monthly, metric)
+        for arm, colour, name in (("baseline", BASELINE_COLOUR, "baseline"), ("scenario", SCENARIO_COLOUR, scenario_title)):
+            part = b[b["arm"] == arm]
+            if part.empty:
+                continue
+            ax.fill_between(part["month"], part["ci_low"], part["ci_high"], color=colour, alpha=0.2, lw=0)
+            ax.plot(part["month"], part["mean"], color=colour, lw=1.6, label=name[:40])
+        _style(ax, metric)
+    if axes:
+        axes[0].legend(fontsize=7, loc="best")
+        fig.supxlabel("month (line: mean over seeds; band: 95% confidence interval)", fontsize=8)
+    return fig
