@@ -96,8 +96,9 @@ class Commissioner(mesa.Agent):
         m = self.model
         f = m.scenario.funding
         pot = m.scenario.demand.clients * f.commissioned_per_client * m.funding_factor()
-        share = f.grant_share if self.grant else 1.0 - f.grant_share
         same_kind = [c for c in m.commissioners if c.grant == self.grant]
+        other_kind = len(same_kind) < len(m.commissioners)
+        share = (f.grant_share if self.grant else 1.0 - f.grant_share) if other_kind else 1.0
         total = sum(c.spec.budget_share for c in same_kind) or 1.0
         return pot * share * self.spec.budget_share / total
 
@@ -144,6 +145,7 @@ class Contract:
     shares: dict[int, float] = field(default_factory=dict)  # delivering member -> pounds a month
     lot_index: int = 0
     funding_at_start: float = 1.0
+    spec_value: float = 0.0  # value of the service as first specified, in today's funding
     active: bool = True
 
     @property

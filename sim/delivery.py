@@ -61,14 +61,20 @@ def assign_contracts(model: PartnershipModel) -> None:
     caseload = np.bincount(cl.contract[~free], minlength=model.max_contract_id() + 1)
     order = list(model.contracts.values())
     model.rng.shuffle(order)
+    free_rows = np.flatnonzero(free)
+    in_lot = np.zeros(model.sector.presence.shape[1], dtype=bool)
     for contract in order:
         room = int(contract.value / per_client) - int(caseload[contract.cid])
-        if room <= 0:
+        if room <= 0 or free_rows.size == 0:
             continue
-        rows = np.flatnonzero((cl.contract < 0) & np.isin(cl.locality, contract.lot) & (cl.needs & contract.domains).any(axis=1))
+        in_lot[:] = False
+        in_lot[contract.lot] = True
+        fits = in_lot[cl.locality[free_rows]] & (cl.needs[free_rows] & contract.domains).any(axis=1)
+        rows = free_rows[fits]
         if rows.size > room:
             rows = model.rng.choice(rows, room, replace=False)
         cl.contract[rows] = contract.cid
+        free_rows = free_rows[cl.contract[free_rows] < 0]
 
 
 def provider_tables(model: PartnershipModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -164,6 +170,8 @@ def serve(model: PartnershipModel) -> None:
     attempt = rest & (target >= 0) & (target != provider[:, None])
     rows, doms = np.nonzero(attempt)
     tgt = target[rows, doms]
+    reachable = s.presence[tgt, cl.locality[rows]]  # a partner can only take clients where it works
+    rows, doms, tgt = rows[reachable], doms[reachable], tgt[reachable]
     barrier = model.barrier
     co_located = np.zeros(referral_to.shape[0], dtype=bool)
     for p in model.partnerships:
@@ -233,6 +241,8 @@ def transfer(model: PartnershipModel) -> None:
     if rows.size == 0:
         model.month_stats.update(transfers=0, continued=0)
         return
+    supported = cl.contract[rows] >= 0  # continuity is about support a contract was giving
+    rows = rows[supported]
     c = cl.contract[rows]
     same = np.zeros(rows.size, dtype=bool)
     shared = np.zeros(rows.size, dtype=bool)

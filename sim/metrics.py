@@ -28,7 +28,7 @@ METRIC_INFO: dict[str, tuple[str, int]] = {
     "needs_met_share": ("Share of clients' needs met this month", 1),
     "joined_up_share": ("Share of clients with several needs who get support for all of them", 1),
     "referral_success_rate": ("Share of referrals to a partner that succeeded this month", 1),
-    "continuity_on_transfer": ("Share of prison transfers (last 12 months) whose support continued", 1),
+    "continuity_on_transfer": ("Share of transfers of prisoners supported under a contract (last 12 months) whose support continued", 1),
     "reoffending_rate": ("Annualised proven-reoffending rate among clients (last 12 months)", -1),
     "breach_rate": ("Share of court orders ended (last 12 months) that ended in breach", -1),
     "monitoring_time_share": ("Share of funded staff time spent on monitoring", -1),

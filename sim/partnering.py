@@ -151,6 +151,7 @@ def invest(model: PartnershipModel) -> None:
     s = model.sector
     s.relationship_hours[:] = 0.0
     engagement = sc.statutory.engagement
+    all_a, all_b, all_m, all_f = [], [], [], []
     for p in model.partnerships:
         if not p.active or p.size < 2:
             continue
@@ -169,8 +170,14 @@ def invest(model: PartnershipModel) -> None:
             frontline += r.frontline_growth  # running a group together
         if p.joint_training_months and (model.month - p.formed) % p.joint_training_months == 0 and model.month > p.formed:
             frontline += r.training_boost
-        model.network.add_contact(a, b, managerial=r.managerial_growth * horizon * buy_in, frontline=frontline)
+        all_a.append(a)
+        all_b.append(b)
+        all_m.append(np.full(a.size, r.managerial_growth * horizon * buy_in))
+        all_f.append(np.full(a.size, frontline))
         s.relationship_hours[members] += r.investment_hours * horizon
+    if all_a:
+        model.network.add_contact(np.concatenate(all_a), np.concatenate(all_b),
+                                  managerial=np.concatenate(all_m), frontline=np.concatenate(all_f))
 
 
 # --------------------------------------------------------------- losses

@@ -102,8 +102,10 @@ class RelationshipNetwork:
         idx = self.ensure(i, j)
         if idx.size == 0:
             return
-        np.add.at(self.contact_managerial, idx, np.broadcast_to(managerial, idx.shape) if np.ndim(managerial) else managerial)
-        np.add.at(self.contact_frontline, idx, np.broadcast_to(frontline, idx.shape) if np.ndim(frontline) else frontline)
+        if np.ndim(managerial) or np.any(managerial):
+            np.add.at(self.contact_managerial, idx, managerial)
+        if np.ndim(frontline) or np.any(frontline):
+            np.add.at(self.contact_frontline, idx, frontline)
 
     def damage(self, i, j) -> None:
         """A partner bid against the partnership: both layers lose a share of strength."""
@@ -127,8 +129,12 @@ class RelationshipNetwork:
         self.managerial[on] = 0.0
         self.frontline[on] = 0.0
 
+    _triu: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
     def pairs_within(self, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """All pairs (i < j) among ``members``."""
         m = np.asarray(members, dtype=np.int64)
-        ii, jj = np.triu_indices(m.size, k=1)
+        if m.size not in self._triu:
+            self._triu[m.size] = np.triu_indices(m.size, k=1)
+        ii, jj = self._triu[m.size]
         return m[ii], m[jj]

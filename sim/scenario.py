@@ -125,7 +125,7 @@ class Commissioning(_Section):
     monitoring_hours: float = Field(0.5, ge=0.0, le=50.0, description="Monitoring hours a month per funded client for a contract's reports (assumption)")
     duplication: float = Field(1.0, ge=0.0, le=5.0, description="Extra monitoring, as a multiple, for each partner that keeps its own system (per_partner regime)")
     cost_coverage: float = Field(0.85, ge=0.1, le=2.0, description="Contract value as a share of the full cost of the work (NCVO 2024: 87% of charities subsidise contracts)")
-    min_post_months: float = Field(1.0, ge=0.0, le=12.0, description="A partner is kept in a delivering partnership only if its share funds at least this many months of one post a month (viability, assumption)")
+    min_post_months: float = Field(2.0, ge=0.0, le=12.0, description="A partner is kept in a delivering partnership only if its share funds at least this many frontline posts (viability, assumption)")
     post_cost: float = Field(3500.0, ge=100.0, le=50000.0, description="Monthly cost of one frontline post, in pounds")
 
 
@@ -135,7 +135,7 @@ class Partnership(_Section):
     shared_case_management: bool = Field(False, description="Partners share one case-management system, keeping records across prison transfers")
     joint_training_months: int = Field(0, ge=0, le=600, description="Months between joint training sessions after induction (0 = never after induction)")
     search_rate: float = Field(0.05, ge=0.0, le=1.0, description="Monthly chance that a charity looks for a partner with complementary resources")
-    pressure_search: float = Field(2.0, ge=0.0, le=20.0, description="How much more often a charity under financial pressure looks for partners")
+    pressure_search: float = Field(6.0, ge=0.0, le=20.0, description="How much more often a charity under financial pressure looks for partners")
     max_partners: int = Field(16, ge=2, le=100, description="Largest partnership (Golden Key had 16 partners)")
     lead_core_share: float = Field(0.35, ge=0.0, le=1.0, description="Share of a contract the lead partner keeps for its core case-work offer")
     unfunded_capacity: int = Field(15, ge=0, le=10000, description="Clients a month an unfunded joint service can support (Fine Cell Work at Leyhill: a weekly group)")

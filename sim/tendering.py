@@ -33,7 +33,7 @@ def defection_chance(lead_tie: float, value_change: float, under_pressure: bool)
     pressure all push a partner to "develop a competing bid outside of the
     existing partnership" (Inspire, autumn 2015).
     """
-    p = 0.05 + 0.4 * (1.0 - lead_tie) + (0.2 if value_change < 0 else 0.0) + (0.1 if under_pressure else 0.0)
+    p = 0.25 + 0.35 * (1.0 - lead_tie) + (0.2 if value_change < 0 else 0.0) + (0.1 if under_pressure else 0.0)
     return float(np.clip(p, 0.0, 0.9))
 
 
@@ -49,19 +49,21 @@ def price_score(lead_band: int, size: int, noise: float) -> float:
     return float(np.clip(1.5 - ratio, 0.0, 1.0))
 
 
-def viable_shares(value: float, lead: int, contributions: dict[int, float], lead_core_share: float,
+def viable_shares(value: float, lead: int, contributions: dict[int, float], lead_core: float,
                   min_share: float) -> dict[int, float]:
     """Split a contract's monthly value among partners; drop those it cannot fund.
 
-    The lead keeps ``lead_core_share`` for its core offer; the rest follows
-    each partner's contribution. A partner whose share is below ``min_share``
-    (one funded post) is dropped and the money re-split, smallest first, until
-    every remaining partner is viable.
+    The lead first keeps ``lead_core`` (pounds) for the core case-work the
+    specification still demands; the rest follows each partner's contribution.
+    A partner whose share is below ``min_share`` (its funded posts) is dropped
+    and the money re-split, smallest first, until every remaining partner is
+    viable. A cut in value with the same specification therefore falls on the
+    partners first (Inspire at half value).
     """
     members = [m for m in contributions if m != lead]
     while True:
         weights = np.array([contributions[m] for m in members], dtype=float)
-        rest = value * (1.0 - lead_core_share) if members else 0.0
+        rest = max(value - lead_core, 0.0) if members else 0.0
         shares = rest * weights / weights.sum() if members and weights.sum() > 0 else np.zeros(len(members))
         if not members or shares.min() >= min_share:
             break
@@ -250,7 +252,10 @@ def award(model: PartnershipModel, commissioner: Commissioner, lot_index: int, v
     s = model.sector
     contributions = {m: 1.0 + float((s.specialisms[m] & commissioner.domains).sum()) + float(s.presence[m, lot].sum()) for m in bid.members}
     min_share = sc.commissioning.post_cost * sc.commissioning.min_post_months
-    shares = viable_shares(value, bid.lead, contributions, sc.partnership.lead_core_share, min_share)
+    # the specification (caseload) is set at the first tender and follows the funding trend,
+    # not the value change at re-tender: a cheaper contract buys the same core service
+    spec_value = value if previous is None else previous.spec_value * model.funding_factor() / previous.funding_at_start
+    shares = viable_shares(value, bid.lead, contributions, sc.partnership.lead_core_share * spec_value, min_share)
     holder = bid.partnership
     if holder is None or not holder.active:
         holder = form_partnership(model, list(shares), bid.lead, commissioned=True)
@@ -271,7 +276,7 @@ def award(model: PartnershipModel, commissioner: Commissioner, lot_index: int, v
     contract = Contract(
         cid=model.next_id("contract"), commissioner=commissioner, lot=lot, domains=commissioner.domains,
         value=value, start=model.month, end=model.month + commissioner.contract_months, holder=holder, shares=shares,
-        lot_index=lot_index, funding_at_start=model.funding_factor(),
+        lot_index=lot_index, funding_at_start=model.funding_factor(), spec_value=spec_value,
     )
     holder.contracts.append(contract)
     commissioner.contracts.append(contract)

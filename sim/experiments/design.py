@@ -20,6 +20,10 @@ follows")::
     "commissioning.contract_months" = [12, 36, 96]         # a list of values
     "statutory.engagement" = { low = 0.1, high = 0.9, steps = 5 }   # a range
 
+    [variants.halved]                 # a named scenario defined here (list it in scenarios)
+    extends = "baseline"
+    "commissioning.value_change_at_retender" = -0.5
+
 Ranges without ``steps`` are sampled by ``latin_hypercube`` (``samples``
 points), ``morris`` (``trajectories``, ``levels``) and ``sobol``
 (``samples`` = N, a power of two; N * (2k + 2) points). Integer keys of the
@@ -113,6 +117,7 @@ class ExperimentFile(_Strict):
     experiment: ExperimentSection
     set: dict[str, Any] = Field(default_factory=dict)
     parameters: dict[str, list[Any] | Range] = Field(default_factory=dict)
+    variants: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -241,6 +246,8 @@ def load_experiment(name: str | Path | dict, source: str | None = None) -> Exper
     for table in ("set", "parameters"):
         if isinstance(data.get(table), dict):
             data[table] = _flatten(data[table])
+    if isinstance(data.get("variants"), dict):
+        data["variants"] = {k: _flatten(v) if isinstance(v, dict) else v for k, v in data["variants"].items()}
     try:
         spec = ExperimentFile.model_validate(data)
     except ValidationError as err:
@@ -249,13 +256,35 @@ def load_experiment(name: str | Path | dict, source: str | None = None) -> Exper
     _check_design(settings, spec.parameters, src)
     bases: dict[str, Scenario] = {}
     for scen in settings.scenarios:
-        try:
-            bases[scen] = load_scenario(_scenario_path(scen, src))
-        except ScenarioError as err:
-            raise ExperimentError(src, "experiment.scenarios", f"{scen!r}: {err}") from None
+        bases[scen] = _base_scenario(scen, spec.variants, src)
+    unused = sorted(set(spec.variants) - set(settings.scenarios))
+    if unused:
+        raise ExperimentError(src, f"variants.{unused[0]}", "variant is not listed in experiment.scenarios")
     _check_levers(bases, spec.set, spec.parameters, settings.months, src)
     points = design_points(settings, spec.parameters)
     return Experiment(src, stem, settings, spec.set, spec.parameters, points, bases)
+
+
+def _base_scenario(name: str, variants: dict[str, dict[str, Any]], src: str) -> Scenario:
+    """A scenario file by name or path, or a variant defined in the experiment's ``[variants.NAME]`` table."""
+    if name not in variants:
+        try:
+            return load_scenario(_scenario_path(name, src))
+        except ScenarioError as err:
+            raise ExperimentError(src, "experiment.scenarios", f"{name!r}: {err}") from None
+    overrides = dict(variants[name])
+    parent = overrides.pop("extends", None)
+    if not isinstance(parent, str) or parent in variants:
+        raise ExperimentError(src, f"variants.{name}.extends",
+                              "required: the scenario this variant changes (a name in scenarios/ or a path)")
+    try:
+        base = load_scenario(_scenario_path(parent, src))
+    except ScenarioError as err:
+        raise ExperimentError(src, f"variants.{name}.extends", str(err)) from None
+    try:
+        return build_scenario(apply_overrides(base.model_dump(), overrides, src), src)
+    except ScenarioError as err:
+        raise ExperimentError(src, f"variants.{name}.{err.key}", err.message) from None
 
 
 def _scenario_path(name: str, src: str) -> str | Path:
@@ -288,7 +317,7 @@ def _describe(err: ValidationError, src: str) -> ExperimentError:
     key = ".".join(loc)
     if first["type"] == "extra_forbidden":
         if len(loc) == 1:
-            return ExperimentError(src, key, "unknown table; allowed: [experiment], [set], [parameters]")
+            return ExperimentError(src, key, "unknown table; allowed: [experiment], [set], [parameters], [variants.NAME]")
         model = {"experiment": ExperimentSection, "parameters": Range}.get(loc[0], ExperimentSection)
         return ExperimentError(src, key, f"unknown key; allowed: {', '.join(model.model_fields)}")
     if first["type"] == "missing":
