@@ -3,22 +3,24 @@
 Layout of a sweep's output folder::
 
     manifest.json        written first: the experiment as resolved, code and package versions, seeds
-    parts/KEY.parquet    one finished run (monthly rows), written to a temporary name then renamed
-    parts/KEY.error.json one failed run: its key, point and error
+    parts/KEY.SHA.parquet     one finished run (monthly rows), written to a temporary name then renamed
+    parts/KEY.SHA.error.json  one failed run: its key, point and error
     runs.parquet         consolidated at the end: one row per run (parameters, seed, status, final metrics)
     monthly.parquet      consolidated at the end: one row per run and month
 
-A part file is trusted only if it reads back whole: Parquet's footer must
-parse, every data page's CRC checksum must match, and the run key stored in
-the file's metadata must be the one its name promises. Anything else (a
-truncated file, flipped bytes, an empty file, a leftover ``.tmp``) is
-deleted and the run is done again.
+A part file is trusted only if it reads back whole: the SHA-256 of its bytes
+must match the one in its name, Parquet's footer must parse, every data
+page's CRC must match, and the run key stored inside must be the one its
+name promises. Anything else (a truncated file, flipped bytes, an empty
+file, a leftover ``.tmp``) is deleted and the run is done again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -33,6 +35,8 @@ from .design import Experiment, RunSpec
 MANIFEST = "manifest.json"
 PARTS = "parts"
 FORMAT_VERSION = 1
+HASH_CHARS = 16
+PART_NAME = re.compile(r"(?P<key>[0-9a-f]+)\.(?P<sha>[0-9a-f]{%d})\.(?P<suffix>parquet|error\.json)" % HASH_CHARS)
 
 
 def code_version() -> dict[str, str]:
@@ -72,6 +76,8 @@ class SweepStore:
     def __init__(self, out_dir: Path):
         self.dir = Path(out_dir)
         self.parts = self.dir / PARTS
+        self.results: dict[str, Path] = {}  # run key -> its verified result file
+        self.errors: dict[str, Path] = {}   # run key -> its verified failure record
 
     # -------------------------------------------------------------- manifest
     @property
@@ -119,98 +125,102 @@ class SweepStore:
         write_json(self.manifest_path, manifest)
 
     # -------------------------------------------------------------- parts
-    def part_path(self, key: str) -> Path:
-        return self.parts / f"{key}.parquet"
+    # A part's name carries its run key and the SHA-256 of its bytes: KEY.SHA.parquet or
+    # KEY.SHA.error.json. Files are complete when they appear (written aside, then renamed),
+    # and any damage afterwards shows as a checksum that no longer matches the name.
 
-    def error_path(self, key: str) -> Path:
-        return self.parts / f"{key}.error.json"
+    def _write_part_bytes(self, key: str, suffix: str, data: bytes) -> Path:
+        digest = hashlib.sha256(data).hexdigest()[:HASH_CHARS]
+        target = self.parts / f"{key}.{digest}.{suffix}"
+        _atomic_write_bytes(target, data)
+        for old in self.parts.glob(f"{key}.*"):  # an earlier failure (or result) of the same run
+            if old != target and not old.name.endswith(".tmp"):
+                old.unlink(missing_ok=True)
+        (self.results if suffix == "parquet" else self.errors)[key] = target
+        (self.errors if suffix == "parquet" else self.results).pop(key, None)
+        return target
 
-    def write_part(self, run: RunSpec, monthly: pd.DataFrame) -> None:
+    def write_part(self, run: RunSpec, monthly: pd.DataFrame) -> Path:
         """One finished run: its monthly rows, with the key in the file's metadata."""
         table = pa.Table.from_pandas(monthly, preserve_index=False)
         meta = dict(table.schema.metadata or {})
         meta[b"partnersim.run_key"] = run.key.encode()
-        meta[b"partnersim.rows"] = str(table.num_rows).encode()
         table = table.replace_schema_metadata(meta)
-        target = self.part_path(run.key)
-        tmp = target.with_name(target.name + ".tmp")
-        pq.write_table(table, tmp, write_page_checksum=True)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-        self.error_path(run.key).unlink(missing_ok=True)
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink, write_page_checksum=True)
+        return self._write_part_bytes(run.key, "parquet", sink.getvalue().to_pybytes())
 
-    def write_error(self, run: RunSpec, error: str) -> None:
-        write_json(self.error_path(run.key), {
-            "run_key": run.key, "point": run.point, "scenario": run.scenario_name, "params": run.params,
-            "replication": run.replication, "seed": run.seed, "error": error,
-        })
+    def write_error(self, run: RunSpec, error: str) -> Path:
+        record = {"run_key": run.key, "point": run.point, "scenario": run.scenario_name, "params": run.params,
+                  "replication": run.replication, "seed": run.seed, "error": error}
+        return self._write_part_bytes(run.key, "error.json", json.dumps(record, indent=2, default=str).encode())
+
+    @staticmethod
+    def _verified_bytes(path: Path) -> bytes:
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            raise CorruptPart(f"{path.name}: {err.strerror}") from None
+        expected = path.name.split(".")[1]
+        if hashlib.sha256(data).hexdigest()[:HASH_CHARS] != expected:
+            raise CorruptPart(f"{path.name}: checksum does not match (file truncated or changed)")
+        return data
 
     def read_part(self, key: str) -> pd.DataFrame:
-        """Read a part file, verifying it; raises ``CorruptPart`` when it cannot be trusted."""
-        path = self.part_path(key)
+        """A finished run's monthly rows, verified; raises ``CorruptPart`` when they cannot be trusted."""
+        path = self.results[key]
+        data = self._verified_bytes(path)
         try:
-            table = pq.read_table(path, page_checksum_verification=True)
+            table = pq.read_table(pa.BufferReader(data), page_checksum_verification=True)
         except Exception as err:  # noqa: BLE001 - any read failure means the file is not trustworthy
             raise CorruptPart(f"{path.name}: {type(err).__name__}: {err}") from None
-        meta = table.schema.metadata or {}
-        if meta.get(b"partnersim.run_key") != key.encode():
-            raise CorruptPart(f"{path.name}: run key in metadata does not match")
-        if meta.get(b"partnersim.rows") != str(table.num_rows).encode():
-            raise CorruptPart(f"{path.name}: row count does not match")
+        if (table.schema.metadata or {}).get(b"partnersim.run_key") != key.encode():
+            raise CorruptPart(f"{path.name}: run key in the file does not match its name")
         return table.to_pandas()
 
     def read_error(self, key: str) -> dict:
+        path = self.errors[key]
         try:
-            record = json.loads(self.error_path(key).read_text())
-        except (OSError, ValueError) as err:
-            raise CorruptPart(f"{key}.error.json: {err}") from None
+            record = json.loads(self._verified_bytes(path))
+        except ValueError as err:
+            raise CorruptPart(f"{path.name}: {err}") from None
         if record.get("run_key") != key or "error" not in record:
-            raise CorruptPart(f"{key}.error.json: incomplete record")
+            raise CorruptPart(f"{path.name}: incomplete record")
         return record
 
     def scan(self, keys: set[str], retry_failed: bool = False) -> tuple[set[str], set[str], list[str]]:
-        """What is already on disk: (done keys, failed keys, messages about files redone).
+        """What is already on disk: (done keys, failed keys, notes about damaged files redone).
 
         Leftover temporary files are deleted; so are part files that do not
-        verify (and their runs will be done again). Part files for keys not in
-        the experiment are left alone but ignored.
+        verify (their runs will be done again). Files of runs that are not in
+        the experiment, and files this code did not name, are left alone.
         """
-        done, failed, notes = set(), set(), []
+        self.results, self.errors = {}, {}
+        notes: list[str] = []
         if not self.parts.is_dir():
-            return done, failed, notes
-        for path in self.parts.iterdir():
-            name = path.name
-            if name.endswith(".tmp"):
+            return set(), set(), notes
+        for path in sorted(self.parts.iterdir()):
+            if path.name.endswith(".tmp"):
                 path.unlink(missing_ok=True)
                 continue
-            if name.endswith(".error.json"):
-                key = name.removesuffix(".error.json")
-                if key not in keys or key in done:
-                    continue
-                try:
-                    self.read_error(key)
-                except CorruptPart as err:
-                    notes.append(f"redoing a run whose error record is damaged ({err})")
-                    path.unlink(missing_ok=True)
-                    continue
-                if retry_failed:
-                    path.unlink(missing_ok=True)
-                else:
-                    failed.add(key)
-            elif name.endswith(".parquet"):
-                key = name.removesuffix(".parquet")
-                if key not in keys:
-                    continue
-                try:
-                    self.read_part(key)
-                except CorruptPart as err:
-                    notes.append(f"redoing a run whose result file is damaged ({err})")
-                    path.unlink(missing_ok=True)
-                    continue
-                done.add(key)
-        failed -= done
-        return done, failed, notes
+            m = PART_NAME.fullmatch(path.name)
+            if not m or m["key"] not in keys:
+                continue
+            key, is_result = m["key"], m["suffix"] == "parquet"
+            (self.results if is_result else self.errors)[key] = path
+            try:
+                self.read_part(key) if is_result else self.read_error(key)
+            except CorruptPart as err:
+                notes.append(f"redoing a run whose {'result' if is_result else 'error'} file is damaged ({err})")
+                path.unlink(missing_ok=True)
+                (self.results if is_result else self.errors).pop(key)
+        for key in set(self.errors) & set(self.results):  # a retry succeeded; the old failure is stale
+            self.errors.pop(key).unlink(missing_ok=True)
+        if retry_failed:
+            for path in self.errors.values():
+                path.unlink(missing_ok=True)
+            self.errors = {}
+        return set(self.results), set(self.errors), notes
 
     # -------------------------------------------------------------- consolidation
     def consolidate(self, exp: Experiment, runs: Iterator[RunSpec], metrics: list[str]) -> dict:
@@ -239,7 +249,7 @@ class SweepStore:
         for run in runs:
             row = {"run_key": run.key, "point": run.point, "scenario": run.scenario_name, **run.params,
                    "replication": run.replication, "seed": run.seed}
-            if self.part_path(run.key).exists():
+            if run.key in self.results:
                 monthly = self.read_part(run.key)
                 last = monthly.iloc[-1]
                 row.update(status="ok", error="", months=int(len(monthly)),
@@ -251,7 +261,7 @@ class SweepStore:
                 counts["ok"] += 1
                 if batch_rows >= 50_000:
                     flush()
-            elif self.error_path(run.key).exists():
+            elif run.key in self.errors:
                 record = self.read_error(run.key)
                 row.update(status="failed", error=record["error"], months=0, **{m: float("nan") for m in metrics})
                 counts["failed"] += 1

@@ -1,0 +1,223 @@
+"""The patterns P1-P8 the model must reproduce (pattern-oriented modelling).
+
+Each pattern pairs two scenario files and states directions that must hold
+over seeded replications, tested at 5%. The same definitions drive the
+pattern tests (``tests/patterns/``) and the generated table
+(``experiments/patterns.py`` -> ``docs/patterns.md``). Nothing here is seen by
+the model: every pattern emerges from the general mechanisms named in
+``mechanism``.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..metrics import METRICS
+from ..runner import derive_seed, mean_ci, run
+from ..scenario import load_scenario
+
+ALPHA = 0.05
+BASE_SEED = 20171130
+
+
+@dataclass(frozen=True)
+class Check:
+    """One directional claim.
+
+    kind "between": metric at the end of run in scenario ``a`` is ``alternative``
+    ("greater"/"less") than in ``b`` (Mann-Whitney U, one-sided).
+    kind "over_time": in scenario ``scenario`` the end-of-run metric is
+    ``alternative`` than at month ``month`` (Wilcoxon signed-rank, one-sided);
+    ``alternative="not_less"`` asks that it has not fallen by more than ``tolerance``.
+    kind "at_most" / "at_least": in scenario ``scenario`` every seed's end-of-run
+    metric is <= / >= ``value``.
+    """
+
+    metric: str
+    kind: str = "between"
+    alternative: str = "greater"
+    scenario: str = "a"
+    month: int = 0
+    value: float = 0.0
+    tolerance: float = 0.05
+
+
+@dataclass(frozen=True)
+class Pattern:
+    pid: str
+    title: str
+    a: str
+    b: str
+    checks: tuple[Check, ...]
+    mechanism: str
+    seeds: int = 12
+    figure_metric: str = ""
+
+
+PATTERNS: tuple[Pattern, ...] = (
+    Pattern("P1", "Fine Cell Work and RECOOP: an unfunded service neither could run alone",
+            "fine_cell_work", "fine_cell_work_no_partnership",
+            (Check("unfunded_collaborations", "between", "greater"),
+             Check("unfunded_collaborations", "at_most", scenario="b", value=0.0)),
+            "partnering.search / _start_joint_service: know-how without access meets access without know-how; "
+            "delivery.serve runs the joint service", figure_metric="unfunded_collaborations"),
+    Pattern("P2", "Inspire halved: the multi-partner model becomes unviable",
+            "inspire", "inspire_halved",
+            (Check("partners_delivering_mean", "between", "greater"),
+             Check("partners_delivering_mean", "at_most", scenario="b", value=2.0),
+             Check("joined_up_share", "between", "greater")),
+            "tendering.award / viable_shares: the same specification for less money falls on the partners; "
+            "delivery.serve loses referrals to dropped specialists", figure_metric="partners_delivering_mean"),
+    Pattern("P3", "Inspire market test: defections weaken relationships",
+            "inspire_market_test", "inspire",
+            (Check("defections", "between", "greater"),
+             Check("rel_managerial_mean", "between", "less"),
+             Check("rel_frontline_mean", "between", "less")),
+            "tendering.defect: partners bid outside the partnership at a market test; "
+            "relationships.damage cuts both layers", seeds=16, figure_metric="rel_managerial_mean"),
+    Pattern("P4", "Inspire co-location: stronger frontline ties, better referrals",
+            "inspire", "inspire_separate_sites",
+            (Check("rel_frontline_mean", "between", "greater"),
+             Check("referral_success_rate", "between", "greater")),
+            "partnering.invest adds frontline contact on one site; delivery.referral_success adds the "
+            "co-location and tie effects", figure_metric="referral_success_rate"),
+    Pattern("P5", "Prison Family Support Alliance: consortium, shared records, frontline decay",
+            "family_alliance", "family_alliance_no_shared_cms",
+            (Check("contracts_active", "at_least", scenario="a", value=1.0),
+             Check("consortium_contract_share", "at_least", scenario="a", value=1.0),
+             Check("continuity_on_transfer", "between", "greater"),
+             Check("rel_partner_frontline_mean", "over_time", "less", scenario="a", month=12),
+             Check("rel_partner_managerial_mean", "over_time", "not_less", scenario="a", month=12)),
+            "tendering.coverage/min_coverage: only a consortium covers the national lot; delivery.transfer "
+            "keeps continuity with a shared record; relationships.decay without frontline contact while "
+            "partnering.invest keeps governance contact", figure_metric="rel_partner_frontline_mean"),
+    Pattern("P6", "Golden Key: long flexible funding builds relationships and system change",
+            "golden_key", "golden_key_short",
+            (Check("rel_managerial_mean", "between", "greater"),
+             Check("system_barrier_index", "between", "less")),
+            "partnering.horizon_factor scales relationship investment by the funding horizon; "
+            "system_change.learn needs tenure, ties, horizon and statutory engagement",
+            figure_metric="system_barrier_index"),
+    Pattern("P6b", "Golden Key: low statutory engagement weakens relationships and system change",
+            "golden_key", "golden_key_low_engagement",
+            (Check("rel_partner_managerial_mean", "between", "greater"),
+             Check("system_barrier_index", "between", "less")),
+            "partnering.invest scales governance contact by statutory buy-in; system_change.learn by engagement",
+            figure_metric="system_barrier_index"),
+    Pattern("P7", "Standardised monitoring lowers time spent on monitoring",
+            "standardised_monitoring", "baseline",
+            (Check("monitoring_time_share", "between", "less"),),
+            "delivery.monitoring_hours duplicates each partner's part when it keeps its own system",
+            seeds=8, figure_metric="monitoring_time_share"),
+    Pattern("P8", "Austerity: more small-charity closures, more charities in partnerships",
+            "austerity", "baseline",
+            (Check("small_charity_closures", "between", "greater"),
+             Check("partnership_member_share", "between", "greater")),
+            "finance.settle: charities stretch to meet rising demand from shrinking income and close; "
+            "partnering.search: pressure makes partner search more likely", seeds=16,
+            figure_metric="partnership_member_share"),
+)
+
+
+def pattern(pid: str) -> Pattern:
+    return next(p for p in PATTERNS if p.pid == pid)
+
+
+def seeds_for(p: Pattern, n: int | None = None) -> list[int]:
+    """Replication seeds of a pattern: fixed base seed, common to both scenarios (paired runs)."""
+    return [derive_seed(BASE_SEED, p.pid, i) for i in range(n or p.seeds)]
+
+
+def _run_one(job: tuple[str, int]) -> tuple[str, int, pd.DataFrame]:
+    name, seed = job
+    return name, seed, run(load_scenario(name), seed).monthly
+
+
+def run_jobs(jobs: list[tuple[str, int]], workers: int = 2) -> dict[tuple[str, int], pd.DataFrame]:
+    """Run (scenario, seed) jobs, in parallel processes; results do not depend on ``workers``."""
+    jobs = sorted(set(jobs))
+    if workers <= 1:
+        return {(n, s): m for n, s, m in map(_run_one, jobs)}
+    with ProcessPoolExecutor(workers) as pool:
+        return {(n, s): m for n, s, m in pool.map(_run_one, jobs, chunksize=2)}
+
+
+def jobs_for(patterns: tuple[Pattern, ...] = PATTERNS, n: int | None = None) -> list[tuple[str, int]]:
+    out = []
+    for p in patterns:
+        for s in seeds_for(p, n):
+            out += [(p.a, s), (p.b, s)]
+    return out
+
+
+@dataclass
+class CheckResult:
+    pattern: str
+    check: Check
+    passed: bool
+    p_value: float
+    a_mean: float
+    b_mean: float
+    diff: float
+    ci_low: float
+    ci_high: float
+    seeds: int
+    note: str = ""
+    detail: dict = field(default_factory=dict)
+
+
+def _end(runs: dict, name: str, seeds: list[int], metric: str) -> np.ndarray:
+    return np.array([runs[(name, s)][metric].iloc[-1] for s in seeds], dtype=float)
+
+
+def _at(runs: dict, name: str, seeds: list[int], metric: str, month: int) -> np.ndarray:
+    return np.array([runs[(name, s)].set_index("month")[metric].loc[month] for s in seeds], dtype=float)
+
+
+def evaluate(p: Pattern, runs: dict, n: int | None = None) -> list[CheckResult]:
+    """Test every check of a pattern on finished runs."""
+    seeds = seeds_for(p, n)
+    out = []
+    for c in p.checks:
+        name = p.a if c.scenario == "a" else p.b
+        if c.kind == "between":
+            x, y = _end(runs, p.a, seeds, c.metric), _end(runs, p.b, seeds, c.metric)
+            if np.all(x == x[0]) and np.all(y == y[0]) and x[0] != y[0]:
+                pv = 0.0 if (x[0] > y[0]) == (c.alternative == "greater") else 1.0
+            else:
+                pv = float(stats.mannwhitneyu(x, y, alternative=c.alternative).pvalue)
+            d = x - y
+        elif c.kind == "over_time":
+            x, y = _end(runs, name, seeds, c.metric), _at(runs, name, seeds, c.metric, c.month)
+            d = x - y
+            if c.alternative == "not_less":
+                pv = float("nan")
+            elif np.all(d == 0):
+                pv = 1.0
+            else:
+                pv = float(stats.wilcoxon(x, y, alternative=c.alternative).pvalue)
+        else:  # at_most, at_least
+            x = _end(runs, name, seeds, c.metric)
+            y = np.full_like(x, c.value)
+            d = x - y
+            pv = float("nan")
+        m, lo, hi = mean_ci(d)
+        if c.kind == "at_most":
+            passed = bool(np.all(x <= c.value + 1e-12))
+        elif c.kind == "at_least":
+            passed = bool(np.all(x >= c.value - 1e-12))
+        elif c.alternative == "not_less":
+            passed = bool(lo >= -c.tolerance) if np.isfinite(lo) else bool(m >= -c.tolerance)
+        else:
+            passed = pv < ALPHA
+        out.append(CheckResult(p.pid, c, passed, pv, float(np.mean(x)), float(np.mean(y)), m, lo, hi, len(seeds)))
+    return out
+
+
+__all__ = ["PATTERNS", "Pattern", "Check", "CheckResult", "evaluate", "run_jobs", "jobs_for", "seeds_for",
+           "pattern", "METRICS"]

@@ -1,0 +1,78 @@
+"""Experiment files expand into runs with stable keys and seeds."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.experiments.design import load_experiment, run_key
+
+from sweep_helpers import write_experiment
+
+
+def test_full_factorial_points_keys_and_seeds(tmp_path):
+    exp = load_experiment(write_experiment(tmp_path))
+    runs = list(exp.runs())
+    assert len(exp.points) == 4 and len(runs) == 12
+    assert [p["scenario"] for p in exp.points] == ["baseline", "baseline", "colocated", "colocated"]
+    assert len({r.key for r in runs}) == 12
+    assert len({r.seed for r in runs}) == 12, "no two runs share a seed"
+    again = list(load_experiment(write_experiment(tmp_path, name="again")).runs())
+    assert [(r.key, r.seed) for r in runs] == [(r.key, r.seed) for r in again]
+
+
+def test_key_and_seed_do_not_depend_on_the_rest_of_the_design(tmp_path):
+    """Adding a lever value or replications does not change the runs already there (safe to extend a sweep)."""
+    small = {(r.params["commissioning.contract_months"], r.scenario_name, r.replication): (r.key, r.seed)
+             for r in load_experiment(write_experiment(tmp_path, "a", replications=2, values=(12, 36))).runs()}
+    big = {(r.params["commissioning.contract_months"], r.scenario_name, r.replication): (r.key, r.seed)
+           for r in load_experiment(write_experiment(tmp_path, "b", replications=3, values=(12, 24, 36))).runs()}
+    for k, v in small.items():
+        assert big[k] == v
+
+
+def test_run_key_is_a_stable_hash():
+    point = {"scenario": "baseline", "commissioning.contract_months": 12}
+    assert run_key(point, 0) == run_key(dict(reversed(point.items())), 0)
+    assert run_key(point, 0) != run_key(point, 1)
+
+
+def test_common_seeds_share_replication_seeds_across_points(tmp_path):
+    exp = load_experiment(write_experiment(tmp_path, extra='seeds = "common"'))
+    by_rep = {}
+    for r in exp.runs():
+        by_rep.setdefault(r.replication, set()).add(r.seed)
+    assert all(len(s) == 1 for s in by_rep.values()) and len(by_rep) == 3
+
+
+@pytest.mark.parametrize("design, extra, n_points", [
+    ("latin_hypercube", "samples = 7", 7),
+    ("morris", "trajectories = 3\nlevels = 4", 3 * 3),
+    ("sobol", "samples = 8", 8 * (2 + 2)),
+])
+def test_sampling_designs(tmp_path, design, extra, n_points):
+    (tmp_path / "d.toml").write_text(f"""
+[experiment]
+scenarios = ["baseline"]
+design = "{design}"
+seed = 5
+{extra}
+[parameters]
+"statutory.engagement" = {{ low = 0.1, high = 0.9 }}
+"commissioning.contract_months" = {{ low = 12, high = 96 }}
+""")
+    exp = load_experiment(tmp_path / "d.toml")
+    assert len(exp.points) == n_points
+    for p in exp.points:
+        assert 0.1 <= p["statutory.engagement"] <= 0.9
+        assert isinstance(p["commissioning.contract_months"], int), "integer keys are rounded"
+        exp.scenario_for(p)  # every point builds a valid scenario
+    assert exp.points == load_experiment(tmp_path / "d.toml").points, "sampling is seeded"
+
+
+def test_variant_and_fixed_overrides_reach_the_scenario(tmp_path):
+    exp = load_experiment(write_experiment(tmp_path))
+    point = exp.points[-1]
+    scenario = exp.scenario_for(point)
+    assert scenario.partnership.co_location is True
+    assert scenario.sector.charities == 30 and scenario.run.months == 24
+    assert scenario.commissioning.contract_months == 36
