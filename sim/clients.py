@@ -32,6 +32,7 @@ STATES: dict[str, type | str] = {
     "local_pick": np.float32,   # fixed draw choosing a local (non-contract) provider
     "provider": np.int64,       # charity serving the client this month, -1 none
     "met_share": np.float32,    # share of needs met this month
+    "need_bits": np.uint8,      # the needs as a bit mask (bit d = domain d), for fast matching
 }
 
 
@@ -110,6 +111,7 @@ class ClientPopulation:
             "local_pick": rng.random(n).astype(np.float32),
             "provider": np.full(n, -1, dtype=np.int64),
             "met_share": np.zeros(n, dtype=np.float32),
+            "need_bits": needs_mask(needs),
         }
         start = len(self)
         for name, values in new.items():
@@ -143,6 +145,11 @@ class ClientPopulation:
     @property
     def need_count(self) -> np.ndarray:
         return self.needs.sum(axis=1)
+
+
+def needs_mask(needs: np.ndarray) -> np.ndarray:
+    """Bit mask of a (n, domains) boolean need matrix (bit d set = need in domain d)."""
+    return (needs.astype(np.uint8) << np.arange(needs.shape[1], dtype=np.uint8)).sum(axis=1, dtype=np.uint8)
 
 
 def exit_hazards(scenario: Scenario, risk: np.ndarray, met_share: np.ndarray, engagement: np.ndarray,

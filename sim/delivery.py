@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .clients import needs_mask
+
 if TYPE_CHECKING:
     from .model import PartnershipModel
 
@@ -69,7 +71,7 @@ def assign_contracts(model: PartnershipModel) -> None:
             continue
         in_lot[:] = False
         in_lot[contract.lot] = True
-        fits = in_lot[cl.locality[free_rows]] & (cl.needs[free_rows] & contract.domains).any(axis=1)
+        fits = in_lot[cl.locality[free_rows]] & ((cl.need_bits[free_rows] & needs_mask(contract.domains[None, :])[0]) != 0)
         rows = free_rows[fits]
         if rows.size > room:
             rows = model.rng.choice(rows, room, replace=False)
@@ -100,7 +102,7 @@ def provider_tables(model: PartnershipModel) -> tuple[np.ndarray, np.ndarray, np
         first = np.where(s.presence[lead, contract.lot], lead, first)
         provider_at[contract.cid, contract.lot] = first
         pship[contract.cid] = contract.holder.pid
-        spec = s.specialisms[delivering]
+        spec = s.specialisms[delivering] & contract.domains  # partners are funded for the contract's needs
         referral_to[contract.holder.pid] = np.where(spec.any(axis=0), delivering[np.argmax(spec, axis=0)], -1)
     for p in model.partnerships:
         if p.active and not p.contracts and p.size >= 2:
@@ -243,14 +245,15 @@ def transfer(model: PartnershipModel) -> None:
         return
     supported = cl.contract[rows] >= 0  # continuity is about support a contract was giving
     rows = rows[supported]
+    n_c = model.max_contract_id() + 1
+    in_lot = np.zeros((n_c, model.sector.presence.shape[1]), dtype=bool)
+    shared_by = np.zeros(n_c, dtype=bool)
+    for contract in model.contracts.values():
+        in_lot[contract.cid, contract.lot] = True
+        shared_by[contract.cid] = contract.holder.shared_case_management
     c = cl.contract[rows]
-    same = np.zeros(rows.size, dtype=bool)
-    shared = np.zeros(rows.size, dtype=bool)
-    for i, cid in enumerate(c):
-        contract = model.contracts.get(int(cid))
-        if contract is not None:
-            same[i] = bool(np.isin(cl.locality[rows[i]], contract.lot))
-            shared[i] = contract.holder.shared_case_management
+    same = in_lot[c, cl.locality[rows]]
+    shared = shared_by[c]
     kept = continuity_kept(same, shared, model.rng.random(rows.size), model.scenario.clients.continuity_loss)
     lost = rows[~kept]
     cl.engagement[lost] = np.minimum(cl.engagement[lost], 0.3)

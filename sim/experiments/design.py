@@ -310,7 +310,9 @@ def _flatten(table: dict, prefix: str = "") -> dict:
 
 
 def _describe(err: ValidationError, src: str) -> ExperimentError:
-    first = err.errors()[0]
+    errors = err.errors()
+    # a union (list of values | range) reports each branch; a failed range check says most
+    first = next((e for e in errors if e["type"] == "value_error"), errors[0])
     loc = [str(p) for p in first["loc"] if not isinstance(p, int)]
     # pydantic reports a union's branch ("list[any]" / "Range") in the location; drop it
     loc = [p for p in loc if p not in ("list[any]", "Range")]
@@ -323,7 +325,7 @@ def _describe(err: ValidationError, src: str) -> ExperimentError:
     if first["type"] == "missing":
         return ExperimentError(src, key, "required key is missing")
     msg = first["msg"].removeprefix("Value error, ")
-    if key.startswith("parameters."):
+    if key.startswith("parameters.") and first["type"] != "value_error":
         msg = "give a list of values, or a range { low = ..., high = ... [, steps = N] }"
     got = first.get("input")
     if first["type"] != "value_error" and not isinstance(got, dict):
@@ -370,8 +372,10 @@ def _field_type(key: str) -> Any:
     spec: Any = Scenario
     ann = None
     for part in key.split("."):
-        ann = spec.model_fields[part].annotation
-        spec = ann
+        fields = getattr(spec, "model_fields", {})
+        if part not in fields:
+            return None  # an unknown key: apply_overrides reports it with what is allowed
+        ann = spec = fields[part].annotation
     return ann
 
 
