@@ -23,6 +23,7 @@ model in a Solara task), with three differences that commissioners need:
 from __future__ import annotations
 
 import logging
+from html import escape
 import sys
 import threading
 import time
@@ -46,9 +47,8 @@ log = logging.getLogger("partnersim.dashboard")
 #: Pause between months when playing (seconds); drawing takes longer than this anyway.
 PLAY_PAUSE = 0.05
 
-#: Comparison defaults: small enough for about a minute on two cores.
+#: Comparison size: 2 x 5 runs of the scenario's horizon take well under a minute on two cores.
 COMPARE_SEEDS = comparison.DEFAULT_SEEDS
-COMPARE_MONTHS_DEFAULT = 48
 
 CSS = """
 .lever-help { display: block; font-size: 0.78rem; color: #4a5568; line-height: 1.25; margin: 0 0 12px 0; }
@@ -149,8 +149,8 @@ def Headlines(state: RunState):
     """The five headline figures of issue 5, for the current month."""
     update_counter.get()
     try:
-        with state.lock:
-            current = state.model.current_metrics() if state.model is not None else {}
+        with state.lock:  # month 0 has no outcomes yet: show dashes, not zeros
+            current = state.model.current_metrics() if state.model is not None and state.month > 0 else {}
     except Exception as err:  # noqa: BLE001
         solara.Warning(plain_error("report its figures", err))
         return
@@ -176,7 +176,8 @@ def NetworkView(state: RunState, layer: str):
                 month = state.month
             nodes, edges = snap["nodes"], snap["edges"]
             pos = state.layout.update(nodes, edges)
-            return network.figure_png(network.draw_network(nodes, edges, pos, layer, month)), ""
+            figure = network.draw_network(nodes, edges, pos, layer, month)
+            return network.figure_png(figure, network.SCREEN_DPI), ""
         except Exception as err:  # noqa: BLE001
             return None, plain_error("draw the network", err)
 
@@ -198,7 +199,7 @@ def MetricsView(state: RunState):
         try:
             with state.lock:
                 monthly = state.model.monthly_frame()
-            return network.figure_png(figures.time_series(monthly, horizon=state.horizon)), ""
+            return network.figure_png(figures.time_series(monthly, horizon=state.horizon), network.SCREEN_DPI), ""
         except Exception as err:  # noqa: BLE001
             return None, plain_error("draw the charts", err)
 
@@ -213,13 +214,15 @@ def MetricsView(state: RunState):
 def ComparisonResult(result: dict):
     """The comparison's table, a sentence per metric, and its band chart."""
     diffs: list[comparison.Difference] = result["differences"]
-    solara.Markdown(f"**{result['scenario_title']}** against **{result['baseline_title']}**, "
-                    f"{result['seeds']} seeds each, {result['months']} months; {result['settings']}")
+    # plain HTML, not Markdown: Solara's Markdown loads KaTeX from a CDN, which is not available offline
+    solara.HTML(tag="p", classes=["comparison-title"], unsafe_innerHTML=(
+        f"<b>{escape(result['scenario_title'])}</b> against <b>{escape(result['baseline_title'])}</b>, "
+        f"{result['seeds']} seeds each, {result['months']} months; {escape(result['settings'])}"))
     with solara.Column(classes=["comparison-readings"], gap="0px"):
         for d in diffs[:5]:
             solara.Text(d.reading, classes=["reading"])
     rows = "".join(
-        f"<tr><td>{texts.label(d.metric)}</td><td>{texts.format_value(d.metric, d.baseline)}</td>"
+        f"<tr><td>{escape(texts.label(d.metric))}</td><td>{texts.format_value(d.metric, d.baseline)}</td>"
         f"<td>{texts.format_value(d.metric, d.scenario)}</td><td>{texts.format_difference(d.metric, d.difference)}</td>"
         f"<td>{texts.format_difference(d.metric, d.ci_low)} to {texts.format_difference(d.metric, d.ci_high)}</td></tr>"
         for d in diffs)
@@ -250,7 +253,7 @@ def Page():
     playing = solara.use_reactive(False)
     layer = solara.use_reactive("managerial")
     step_error = solara.use_reactive("")
-    compare_months = solara.use_reactive(COMPARE_MONTHS_DEFAULT)
+    compare_months = solara.use_reactive(0)  # 0 = the scenario's whole horizon
     compare_request = solara.use_reactive(0)
     compare_progress = solara.use_reactive((0, 0))
     compare_result = solara.use_reactive(None)
@@ -346,7 +349,7 @@ def Page():
             state.comparison_run.cancel()
         try:
             base = sim.load_scenario(baseline_file)
-            months = min(compare_months.value, built.scenario.run.months, base.run.months)
+            months = min(compare_months.value or built.scenario.run.months, built.scenario.run.months)
             jobs = comparison.plan(base, built.scenario, COMPARE_SEEDS, months=months)
         except Exception as err:  # noqa: BLE001
             compare_error.set(plain_error("prepare the comparison", err))
@@ -442,11 +445,12 @@ def Page():
                         "finish sooner.", classes=["lever-help"])
             done, total = compare_progress.value
             busy = total > 0
-            horizon = state.horizon or COMPARE_MONTHS_DEFAULT
-            max_months = max(12, horizon)
-            solara.SliderInt(label=f"Months to compare: {min(compare_months.value, max_months)}",
-                             value=min(compare_months.value, max_months), min=12, max=max_months, step=12,
-                             thumb_label=False, on_value=compare_months.set, disabled=busy)
+            horizon = max(state.horizon, 1)
+            chosen = min(compare_months.value or horizon, horizon)
+            with solara.Column(gap="0px", classes=["compare-months"]):
+                solara.SliderInt(label=f"Months to compare: {chosen}", value=chosen, min=min(12, horizon), max=horizon,
+                                 step=1, thumb_label=False, disabled=busy,
+                                 on_value=lambda v: compare_months.set(0 if v >= horizon else v))
             with solara.Row(style="align-items: center;"):
                 solara.Button("Run comparison", on_click=start_comparison, color="primary", disabled=busy,
                               classes=["btn-compare"])

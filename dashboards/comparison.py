@@ -95,8 +95,17 @@ def pool() -> ProcessPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = ProcessPoolExecutor(max_workers=worker_count(), mp_context=multiprocessing.get_context("spawn"))
+            _pool = ProcessPoolExecutor(max_workers=worker_count(), mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_lower_priority)
         return _pool
+
+
+def _lower_priority() -> None:
+    """Workers yield the CPU to the page's server, so the page stays responsive during a comparison."""
+    try:
+        os.nice(10)
+    except (AttributeError, OSError):
+        pass
 
 
 def _warm() -> int:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import PercentFormatter
 
 from . import comparison
 from .texts import SHARE_METRICS, TIME_SERIES, label
@@ -16,9 +16,20 @@ BASELINE_COLOUR = "#718096"
 SCENARIO_COLOUR = "#2b6cb0"
 
 
+def after_start(monthly: pd.DataFrame) -> pd.DataFrame:
+    """Months from 1 on: month 0 is the state before anything happened (outcomes all zero)."""
+    if "month" in monthly and (monthly["month"] > 0).any():
+        return monthly[monthly["month"] > 0]
+    return monthly
+
+
 def _axes_grid(n: int, ncols: int, width: float, row_height: float) -> tuple[Figure, list]:
+    # a fixed layout: matplotlib's constrained layout would double the drawing time of every month
     nrows = int(np.ceil(n / ncols))
-    fig = Figure(figsize=(width, row_height * nrows), dpi=100, layout="constrained")
+    height = row_height * nrows + 0.5
+    fig = Figure(figsize=(width, height), dpi=100)
+    fig.subplots_adjust(left=0.6 / width, right=1 - 0.15 / width, top=1 - 0.3 / height, bottom=0.45 / height,
+                        hspace=0.55, wspace=0.25 + 0.05 * ncols)
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel().tolist()
     for ax in axes[n:]:
         ax.set_visible(False)
@@ -28,15 +39,17 @@ def _axes_grid(n: int, ncols: int, width: float, row_height: float) -> tuple[Fig
 def _style(ax, metric: str) -> None:
     ax.set_title(label(metric), fontsize=9)
     ax.tick_params(labelsize=7)
+    ax.locator_params(nbins=4)
     ax.grid(alpha=0.25)
     if metric in SHARE_METRICS:
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=None))
 
 
 def time_series(monthly: pd.DataFrame, metrics: Sequence[str] = TIME_SERIES, horizon: int | None = None,
                 ncols: int = 2) -> Figure:
     """Small multiples of the current run, month by month."""
     metrics = [m for m in metrics if m in monthly.columns]
+    monthly = after_start(monthly)
     fig, axes = _axes_grid(len(metrics), ncols, 3.3 * ncols, 1.75)
     months = monthly["month"].to_numpy() if "month" in monthly else np.arange(len(monthly))
     for ax, metric in zip(axes, metrics):
@@ -53,6 +66,7 @@ def time_series(monthly: pd.DataFrame, metrics: Sequence[str] = TIME_SERIES, hor
 def comparison_bands(monthly: pd.DataFrame, metrics: Sequence[str], scenario_title: str) -> Figure:
     """Baseline and scenario over time: mean over seeds with a 95% confidence band each."""
     metrics = [m for m in metrics if m in monthly.columns]
+    monthly = after_start(monthly)
     fig, axes = _axes_grid(len(metrics), 3, 11.0, 2.3)
     for ax, metric in zip(axes, metrics):
         b = comparison.bands(monthly, metric)

@@ -91,7 +91,8 @@ class Lever:
         shown = self.to_control(value)
         if self.unit == "%":
             return f"{shown:+d}%" if self.low < 0 else f"{shown}%"
-        return f"{shown} {self.unit}".strip()
+        unit = self.unit[:-1] if self.unit.endswith("s") and shown == 1 else self.unit
+        return f"{shown} {unit}".strip()
 
 
 #: The levers of issue 5, in the order they appear on the page.

@@ -110,8 +110,8 @@ def draw_network(nodes: pd.DataFrame, edges: pd.DataFrame, pos: dict[int, np.nda
     """
     if layer not in LAYERS:
         raise ValueError(f"layer must be one of {LAYERS}")
-    fig = Figure(figsize=figsize, dpi=100, layout="constrained")
-    ax = fig.add_subplot()
+    fig = Figure(figsize=figsize, dpi=100)
+    ax = fig.add_axes((0.01, 0.09, 0.98, 0.85))
     ax.set_axis_off()
     ids = nodes["org_id"].to_numpy()
     xy = np.array([pos.get(int(i), (0.0, 0.0)) for i in ids]).reshape(-1, 2)
@@ -129,7 +129,7 @@ def draw_network(nodes: pd.DataFrame, edges: pd.DataFrame, pos: dict[int, np.nda
     kind = nodes["kind"].astype(str).to_numpy()
     active = nodes["active"].astype(bool).to_numpy()
     income = nodes["income"].to_numpy(float) if "income" in nodes else np.ones(len(nodes))
-    size = 12 + 10 * np.clip(np.log10(np.maximum(income, 1.0)) - 3.5, 0, 6)
+    size = 18 + 10 * np.clip(np.log10(np.maximum(income, 1.0)) - 3.5, 0, 6)
     charity = kind == "charity"
     live = charity & active
     colours = [partnership_colour(p) for p in nodes["partnership_id"].to_numpy()[live]]
@@ -160,8 +160,12 @@ def draw_network(nodes: pd.DataFrame, edges: pd.DataFrame, pos: dict[int, np.nda
     return fig
 
 
-def figure_png(fig: Figure) -> bytes:
-    """A figure as PNG bytes (for export)."""
+#: Resolution of figures on the page, and of exported PNGs.
+SCREEN_DPI, EXPORT_DPI = 80, 120
+
+
+def figure_png(fig: Figure, dpi: int = EXPORT_DPI) -> bytes:
+    """A figure as PNG bytes (the page draws at SCREEN_DPI, exports at EXPORT_DPI)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=120)
+    fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
