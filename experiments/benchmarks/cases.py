@@ -53,17 +53,18 @@ def case_boltzmann(args: dict) -> dict:
     warm = BoltzmannWealth(BoltzmannScenario(n=n, width=width, height=height, rng=int(args.get("seed", 0)) + 1))
     for _ in range(5):
         warm.step()
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     model = BoltzmannWealth(BoltzmannScenario(n=n, width=width, height=height, rng=int(args.get("seed", 0))))
     t1 = time.perf_counter()
     for _ in range(steps):
         model.step()
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     return {
         "n": n, "width": width, "height": height, "steps": steps,
         "init_seconds": t1 - t0, "step_seconds": t2 - t1,
         "seconds_per_agent_step": (t2 - t1) / (n * steps),
         "seconds_per_agent_step_with_init": (t2 - t0) / (n * steps),
+        "cpu_seconds_per_agent_step_with_init": (c2 - c0) / (n * steps),
     }
 
 
