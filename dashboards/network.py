@@ -43,10 +43,13 @@ class NetworkLayout:
         seed: seeds the first layout and the placement of newcomers.
         first_iterations: iterations of the first (full) spring layout.
         relax_iterations: iterations when ties change afterwards.
+        step: share of the way each charity moves towards its relaxed position in one month
+            (damped, so the picture changes smoothly rather than jumping).
     """
 
-    def __init__(self, seed: int = 0, first_iterations: int = 60, relax_iterations: int = 4):
+    def __init__(self, seed: int = 0, first_iterations: int = 60, relax_iterations: int = 4, step: float = 0.35):
         self.seed = seed
+        self.step = step
         self.first_iterations = first_iterations
         self.relax_iterations = relax_iterations
         self.rng = np.random.default_rng(seed)
@@ -92,7 +95,8 @@ class NetworkLayout:
         if signature != self._signature:
             relaxed = nx.spring_layout(g, pos={v: self.pos[v] for v in g.nodes}, k=k,
                                        iterations=self.relax_iterations, seed=self.seed)
-            self.pos.update(relaxed)
+            for v, target in relaxed.items():
+                self.pos[v] = self.pos[v] + self.step * (target - self.pos[v])
             self.relaxations += 1
             self._signature = signature
         return self.pos

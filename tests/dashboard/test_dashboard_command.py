@@ -1,0 +1,43 @@
+"""``partnersim dashboard``: options, address, offline front end."""
+
+from __future__ import annotations
+
+import argparse
+
+from sim import dashboard_command
+
+
+def parse(*argv):
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command")
+    dashboard_command.register(sub)
+    return parser.parse_args(["dashboard", *argv])
+
+
+def test_defaults_to_loopback():
+    args = parse()
+    assert args.host == "127.0.0.1" and args.port == dashboard_command.DEFAULT_PORT
+    assert args.handler is dashboard_command.run_dashboard
+    args = parse("--host", "0.0.0.0", "--port", "9000")
+    assert args.host == "0.0.0.0" and args.port == 9000
+
+
+def test_address_and_loopback_detection():
+    assert dashboard_command.url_for("127.0.0.1", 8765) == "http://127.0.0.1:8765/"
+    assert dashboard_command.url_for("::1", 8765) == "http://[::1]:8765/"
+    assert dashboard_command.is_loopback("127.0.0.1") and dashboard_command.is_loopback("localhost")
+    assert not dashboard_command.is_loopback("0.0.0.0")
+    assert 0 < dashboard_command.free_port("127.0.0.1") < 65536
+
+
+def test_solara_command_runs_the_app_on_the_given_address():
+    cmd = dashboard_command.solara_command("127.0.0.1", 8123)
+    assert cmd[1:4] == ["-m", "solara", "run"] and cmd[4].endswith("dashboards/app.py")
+    assert cmd[cmd.index("--host") + 1] == "127.0.0.1" and cmd[cmd.index("--port") + 1] == "8123"
+    env = dashboard_command.solara_environment()
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+
+
+def test_front_end_is_installed_locally():
+    """The ipyvue/ipyvuetify major version picks Solara's front end; solara-assets must hold it."""
+    assert dashboard_command.missing_front_end() == []
