@@ -144,11 +144,35 @@ def monitor(model: PartnershipModel) -> None:
         model.funded_hours += contract.value / model.scenario.sector.hourly_cost
 
 
+#: number of set bits of each byte (needs are held as bit masks over domains)
+POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.int8)
+
+
+def unpack(bits: np.ndarray, n_domains: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row, domain) pairs of the set bits of a per-client mask."""
+    rows = np.flatnonzero(bits)
+    flags = np.unpackbits(bits[rows, None], axis=1, bitorder="little")[:, :n_domains]
+    r, d = np.nonzero(flags)
+    return rows[r], d
+
+
+def take_up_to(cells: np.ndarray, capacity: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Pick at most ``capacity[cell]`` random entries of each cell; returns a mask over ``cells``."""
+    order = np.lexsort((rng.random(cells.size), cells))
+    sorted_cells = cells[order]
+    first = np.searchsorted(sorted_cells, sorted_cells, side="left")
+    rank = np.arange(cells.size) - first
+    chosen = np.zeros(cells.size, dtype=bool)
+    chosen[order] = rank < capacity[sorted_cells]
+    return chosen
+
+
 def serve(model: PartnershipModel) -> None:
-    """Meet clients' needs directly, by referral, by signposting or by a joint service."""
+    """Meet clients' needs directly, by referral, by a joint service or by signposting."""
     s, cl, sc = model.sector, model.clients, model.scenario
-    n = len(cl)
+    n, n_dom = len(cl), s.specialisms.shape[1]
     model.month_stats.update(needs=0, met=0, multi=0, joined_up=0, referrals=0, referrals_ok=0)
+    model.joint_served = 0
     if n == 0:
         s.demand_hours[:] = 0.0
         return
@@ -161,76 +185,83 @@ def serve(model: PartnershipModel) -> None:
     changed = (cl.provider >= 0) & ~s.alive[np.maximum(cl.provider, 0)]
     cl.engagement[changed] *= 0.5
     cl.provider = provider
-    pship = np.where(has_c, pship_of[np.maximum(cl.contract, 0)], model.informal_partnership_of()[np.maximum(provider, 0)])
-    pship = np.where(provider >= 0, pship, -1)
-
-    needs = cl.needs
     ok = provider >= 0
-    direct = needs & s.specialisms[np.maximum(provider, 0)] & ok[:, None]
-    rest = needs & ~direct
-    target = np.where((pship >= 0)[:, None], referral_to[np.maximum(pship, 0)], -1)
-    attempt = rest & (target >= 0) & (target != provider[:, None])
-    rows, doms = np.nonzero(attempt)
-    tgt = target[rows, doms]
+    pship = np.where(has_c, pship_of[np.maximum(cl.contract, 0)], model.informal_partnership_of()[np.maximum(provider, 0)])
+    pship = np.where(ok, pship, -1)
+
+    # the provider meets the needs in its own specialisms; the rest may be referred
+    direct_bits = np.where(ok, cl.need_bits & needs_mask(s.specialisms)[np.maximum(provider, 0)], 0).astype(np.uint8)
+    rest_bits = np.where(pship >= 0, cl.need_bits & ~direct_bits, 0).astype(np.uint8)
+    rows, doms = unpack(rest_bits, n_dom)
+    tgt = referral_to[pship[rows], doms]
+    keep = (tgt >= 0) & (tgt != provider[rows])
+    rows, doms, tgt = rows[keep], doms[keep], tgt[keep]
     reachable = s.presence[tgt, cl.locality[rows]]  # a partner can only take clients where it works
     rows, doms, tgt = rows[reachable], doms[reachable], tgt[reachable]
-    barrier = model.barrier
     co_located = np.zeros(referral_to.shape[0], dtype=bool)
     for p in model.partnerships:
         co_located[p.pid] = p.active and p.co_located
     frontline = model.network.strength(provider[rows], tgt, "frontline")
     p_ok = referral_success(sc.clients.referral_base, sc.clients.referral_tie_effect, sc.clients.referral_co_location,
-                            frontline, co_located[pship[rows]], sc.system.barrier_effect, barrier)
+                            frontline, co_located[pship[rows]], sc.system.barrier_effect, model.barrier)
     referred = rng.random(rows.size) < p_ok
 
     # capacity: hours each charity's clients need against the hours it has
     hpn = sc.clients.hours_per_need
-    demand = np.bincount(provider[ok], weights=direct[ok].sum(axis=1), minlength=s.n) * hpn
+    direct_count = POPCOUNT[direct_bits]
+    demand = np.bincount(provider[ok], weights=direct_count[ok], minlength=s.n) * hpn
     demand += np.bincount(tgt[referred], minlength=s.n) * hpn
     s.demand_hours[:] = demand
     ratio = np.where(demand > 0, np.minimum(1.0, s.delivery_hours() / np.maximum(demand, 1e-9)), 1.0)
 
-    met = direct & (rng.random(needs.shape) < ratio[np.maximum(provider, 0)][:, None])
-    served_by_partner = referred & (rng.random(rows.size) < ratio[tgt])
-    met[rows[served_by_partner], doms[served_by_partner]] = True
+    met = np.zeros((n, n_dom), dtype=bool)
+    d_rows, d_doms = unpack(direct_bits, n_dom)
+    got = rng.random(d_rows.size) < ratio[provider[d_rows]]
+    met[d_rows[got], d_doms[got]] = True
+    by_partner = referred & (rng.random(rows.size) < ratio[tgt])
+    met[rows[by_partner], doms[by_partner]] = True
 
     # frontline contact from shared clients
-    if rows.size:
-        pair_a, pair_b = provider[rows[referred]], tgt[referred]
-        if pair_a.size:
-            key = np.minimum(pair_a, pair_b) * s.n + np.maximum(pair_a, pair_b)
-            uniq, counts = np.unique(key, return_counts=True)
-            model.network.add_contact(uniq // s.n, uniq % s.n,
-                                      frontline=sc.relationships.frontline_growth * np.minimum(1.0, counts / 5.0))
+    pair_a, pair_b = provider[rows[referred]], tgt[referred]
+    if pair_a.size:
+        key = np.minimum(pair_a, pair_b) * s.n + np.maximum(pair_a, pair_b)
+        uniq, counts = np.unique(key, return_counts=True)
+        model.network.add_contact(uniq // s.n, uniq % s.n,
+                                  frontline=sc.relationships.frontline_growth * np.minimum(1.0, counts / 5.0))
 
-    # unfunded joint services: know-how meets access, for a few clients a month
-    remaining = needs & ~met
-    model.joint_served = 0
+    # unfunded joint services (know-how meets access) take a few clients a month per place and need
+    remaining = cl.needs & ~met
+    n_loc = s.presence.shape[1]
+    capacity = np.zeros(n_loc * n_dom, dtype=np.int64)
     for p in model.partnerships:
         if p.active and p.joint_service is not None and p.size >= 2:
-            loc, d = p.joint_service
-            cand = np.flatnonzero(remaining[:, d] & (cl.locality == loc))
-            if cand.size:
-                take = cand[: sc.partnership.unfunded_capacity] if cand.size <= sc.partnership.unfunded_capacity else rng.choice(cand, sc.partnership.unfunded_capacity, replace=False)
-                met[take, d] = True
-                remaining[take, d] = False
-                model.joint_served += take.size
+            capacity[p.joint_service[0] * n_dom + p.joint_service[1]] += sc.partnership.unfunded_capacity
+    if capacity.any():
+        r_rows, r_doms = np.nonzero(remaining)
+        cells = cl.locality[r_rows].astype(np.int64) * n_dom + r_doms
+        open_ = capacity[cells] > 0
+        r_rows, r_doms, cells = r_rows[open_], r_doms[open_], cells[open_]
+        chosen = take_up_to(cells, capacity, rng)
+        met[r_rows[chosen], r_doms[chosen]] = True
+        remaining[r_rows[chosen], r_doms[chosen]] = False
+        model.joint_served = int(chosen.sum())
 
     # signposting to local provision where someone serves that need
-    local = model.local_provision()
-    sign = remaining & local[cl.locality] & (rng.random(needs.shape) < sc.clients.signposting * (1.0 - sc.system.barrier_effect * barrier))
-    met |= sign
+    s_rows, s_doms = np.nonzero(remaining & model.local_provision()[cl.locality])
+    got = rng.random(s_rows.size) < sc.clients.signposting * (1.0 - sc.system.barrier_effect * model.barrier)
+    met[s_rows[got], s_doms[got]] = True
 
-    counts = needs.sum(axis=1)
-    cl.met_share = (met.sum(axis=1) / np.maximum(counts, 1)).astype(np.float32)
+    counts = POPCOUNT[cl.need_bits]
+    met_counts = met.sum(axis=1, dtype=np.int8)
+    cl.met_share = (met_counts / np.maximum(counts, 1)).astype(np.float32)
     multi = counts >= 2
     model.month_stats.update(
-        needs=int(counts.sum()), met=int(met.sum()), multi=int(multi.sum()),
-        joined_up=int((multi & (met.sum(axis=1) == counts)).sum()),
+        needs=int(counts.sum()), met=int(met_counts.sum()), multi=int(multi.sum()),
+        joined_up=int((multi & (met_counts == counts)).sum()),
         referrals=int(rows.size), referrals_ok=int(referred.sum()),
     )
     # track record follows how well each charity's clients are served
-    share = np.bincount(provider[ok], weights=met[ok].sum(axis=1), minlength=s.n) / np.maximum(
+    share = np.bincount(provider[ok], weights=met_counts[ok], minlength=s.n) / np.maximum(
         np.bincount(provider[ok], weights=counts[ok], minlength=s.n), 1)
     served = np.bincount(provider[ok], minlength=s.n) > 0
     s.track_record[served] = 0.97 * s.track_record[served] + 0.03 * share[served]

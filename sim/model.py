@@ -56,6 +56,8 @@ class PartnershipModel(mesa.Model):
         self.funded_hours = 0.0
         self.joint_served = 0
         self._ids: Counter[str] = Counter()
+        self._provision_month: tuple[int, int] = (-1, -1)
+        self._provision = np.zeros((0, 0), dtype=bool)
 
         sec = scenario.sector
         n_loc = sec.localities
@@ -219,18 +221,22 @@ class PartnershipModel(mesa.Model):
         return out
 
     def local_provision(self) -> np.ndarray:
-        """(localities, domains): some operating charity present serves that need."""
-        s = self.sector
-        return (s.presence[s.alive].T.astype(np.int32) @ s.specialisms[s.alive].astype(np.int32)) > 0
+        """(localities, domains): some operating charity present serves that need (cached for the month)."""
+        if self._provision_month != (self.month, self.counters["closures"]):
+            s = self.sector
+            # a float product uses BLAS; counts are small whole numbers, so exact
+            self._provision = (s.presence[s.alive].T.astype(np.float32) @ s.specialisms[s.alive].astype(np.float32)) > 0
+            self._provision_month = (self.month, self.counters["closures"])
+        return self._provision
 
     def unserved_needs(self) -> np.ndarray:
         """(localities, domains): clients here need it, no operating charity present serves it."""
         cl = self.clients
         n_loc = self.sector.presence.shape[1]
-        demand = np.zeros((n_loc, len(self.domains)), dtype=np.int64)
-        if len(cl):
-            np.add.at(demand, cl.locality, cl.needs.astype(np.int64))
-        joint = np.zeros_like(demand, dtype=bool)
+        n_dom = len(self.domains)
+        cell = (cl.locality[:, None] * n_dom + np.arange(n_dom))[cl.needs]
+        demand = np.bincount(cell, minlength=n_loc * n_dom).reshape(n_loc, n_dom)
+        joint = np.zeros(demand.shape, dtype=bool)
         for p in self.partnerships:
             if p.active and p.joint_service is not None:
                 joint[p.joint_service] = True

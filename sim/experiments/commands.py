@@ -100,17 +100,16 @@ def _run(exp, out: Path, args):
     from .engine import run_sweep
 
     _check_workers(args)
+    announce = None if getattr(args, "json", False) else (lambda line: print(line, file=sys.stderr))
     return run_sweep(exp, out, workers=args.workers, scheduler=args.scheduler, progress=_progress(args),
-                     retry_failed=getattr(args, "retry_failed", False))
+                     retry_failed=getattr(args, "retry_failed", False), announce=announce)
 
 
 def cmd_sweep(args) -> int:
-    from .design import describe_design, load_experiment
+    from .design import load_experiment
 
     exp = load_experiment(args.experiment)
     out = _out_dir(args, exp.name)
-    if not args.json:
-        print(describe_design(exp), file=sys.stderr)
     summary = _run(exp, out, args)
     if args.json:
         print(json.dumps({"experiment": exp.source, "out": str(out), **summary.as_dict(),
@@ -190,7 +189,7 @@ def cmd_compare(args) -> int:
 
 
 def cmd_sensitivity(args) -> int:
-    from .design import describe_design, load_experiment
+    from .design import load_experiment
     from .sensitivity import SensitivityError, analyse, format_ranking, plain_summary
     from .storage import write_json
 
@@ -202,8 +201,6 @@ def cmd_sensitivity(args) -> int:
     if exp.settings.design not in ("morris", "sobol"):
         raise UsageError(f"{exp.source}: design is {exp.settings.design!r}; sensitivity needs design = \"morris\" or \"sobol\"")
     out = _out_dir(args, exp.name)
-    if not args.json:
-        print(describe_design(exp), file=sys.stderr)
     summary = _run(exp, out, args)
     if summary.left:
         raise UsageError(f"{out}: {summary.left} runs not finished; run the command again to resume")
@@ -243,7 +240,7 @@ def _records(table) -> list[dict]:
 def cmd_discover(args) -> int:
     import pandas as pd
 
-    from .design import describe_design, load_experiment
+    from .design import load_experiment
     from .discovery import DEFAULT_CONDITION, DiscoveryError, discover, parse_condition
     from .storage import write_json
 
@@ -266,8 +263,6 @@ def cmd_discover(args) -> int:
     else:
         exp = load_experiment(args.source)
         out = _out_dir(args, exp.name)
-        if not args.json:
-            print(describe_design(exp), file=sys.stderr)
         summary = _run(exp, out, args)
         if summary.left:
             raise UsageError(f"{out}: {summary.left} runs not finished; run the command again to resume")

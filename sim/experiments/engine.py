@@ -139,6 +139,7 @@ def run_sweep(
     retry_failed: bool = False,
     max_in_flight: int | None = None,
     stop_after: int | None = None,
+    announce: Callable[[str], None] | None = None,
 ) -> SweepSummary:
     """Run (or resume) an experiment, writing results to ``out_dir`` as they finish.
 
@@ -148,6 +149,7 @@ def run_sweep(
         run_fn: ``f(scenario, seed) -> RunResult``; default :func:`sim.run` (tests inject others).
         retry_failed: redo runs that failed last time (by default a recorded failure counts as finished).
         stop_after: stop submitting after this many new runs (used to test resuming).
+        announce: called with a one-line description of the sweep once the output folder is accepted.
     """
     from ..runner import package_versions
 
@@ -162,6 +164,10 @@ def run_sweep(
     versions = package_versions()
     versions.update({n: _version(n) for n in ("dask", "distributed", "SALib", "scikit-learn")})
     store.start(exp, runs, versions)
+    if announce is not None:
+        from .design import describe_design
+
+        announce(describe_design(exp))
     done, failed, notes = store.scan(keys, retry_failed)
     summary = SweepSummary(store.dir, len(runs), done=len(done), failed=len(failed), skipped=len(done) + len(failed),
                            redone=notes)
