@@ -66,9 +66,13 @@ def assert_same_dataset(a: Path, b: Path) -> None:
     assert runs_a["run_key"].is_unique
 
 
+#: What the installed ``partnersim`` script runs (``python -m sim.cli`` would load cli.py twice).
+ENTRY_POINT = "import sys; from sim.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
 def cli(*args: str, cwd: Path | None = None, timeout: float = 300):
-    """Run ``python -m sim.cli ARGS`` in a subprocess; returns the CompletedProcess."""
+    """Run the ``partnersim`` entry point (``sim.cli:main``) in a subprocess; returns the CompletedProcess."""
     import subprocess
 
-    return subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-c", ENTRY_POINT, *args], capture_output=True, text=True,
                           cwd=cwd or ROOT, timeout=timeout, env=os.environ.copy())

@@ -13,7 +13,7 @@ import pandas as pd
 
 from sim.experiments import load_experiment, run_sweep
 
-from sweep_helpers import ROOT, assert_same_dataset, cli, write_experiment
+from sweep_helpers import ENTRY_POINT, ROOT, assert_same_dataset, cli, write_experiment
 
 
 def _parts(out):
@@ -28,7 +28,7 @@ def test_sweep_killed_with_sigkill_resumes_to_the_uninterrupted_dataset(tmp_path
     assert run_sweep(load_experiment(path), reference, workers=0, progress=False).done == total
 
     out = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "sweep", str(path), "--out", str(out), "--workers", "1",
+    proc = subprocess.Popen([sys.executable, "-c", ENTRY_POINT, "sweep", str(path), "--out", str(out), "--workers", "1",
                              "--no-progress"], cwd=ROOT, env=os.environ.copy(), start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
