@@ -38,6 +38,26 @@ def where(key: tuple[str, int, str]) -> str:
     return f"{func}  {p}:{line}"
 
 
+def _ours(key: tuple[str, int, str]) -> bool:
+    return key[0] != "~" and "site-packages" not in key[0] and str(ROOT / "sim") in key[0]
+
+
+def _attribute(stats: dict, key, amount: float, credit: dict, depth: int) -> None:
+    """Split ``amount`` of ``key``'s time among its callers, up to the first function in sim/."""
+    callers = stats[key][4] if key in stats else {}
+    weights = {c: v[3] for c, v in callers.items() if v[3] > 0}
+    total = sum(weights.values())
+    if not total or depth > 8:
+        credit[key] = credit.get(key, 0.0) + amount
+        return
+    for c, w in weights.items():
+        share = amount * w / total
+        if _ours(c):
+            credit[c] = credit.get(c, 0.0) + share
+        else:
+            _attribute(stats, c, share, credit, depth + 1)
+
+
 def profile(label: str, overrides: dict, top: int) -> list[str]:
     import sim
 
@@ -59,6 +79,19 @@ def profile(label: str, overrides: dict, top: int) -> list[str]:
         for key, (cc, nc, tt, ct, _) in rows:
             v = tt if idx == 2 else ct
             out.append(f"| {100 * v / total:5.1f}% | {v:7.3f} | {nc} | {where(key)} |")
+        out.append("")
+    # builtins (numpy ufunc methods and the like) have no file: walk up through numpy's wrappers
+    # to the model's own functions that call them, splitting the time by each caller's share
+    selfs = sorted(st.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:top]
+    builtins = [(k, v) for k, v in selfs if k[0] == "~" or "site-packages" in k[0]]
+    if builtins:
+        out += ["### whose calls the library hot spots are (self time, traced up to sim/)", ""]
+        for key, (_, _, tt, _, _) in builtins:
+            credit: dict = {}
+            _attribute(st.stats, key, tt, credit, 0)
+            parts = sorted(credit.items(), key=lambda kv: kv[1], reverse=True)[:4]
+            shown = "; ".join(f"{where(c)} {100 * v / total:.1f}%" for c, v in parts)
+            out.append(f"* {where(key)} ({100 * tt / total:.1f}%): {shown}")
         out.append("")
     return out
 
