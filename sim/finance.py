@@ -4,8 +4,11 @@ Submodel "Finance" of the ODD. A charity's income is its own (donations,
 trusts, trading) plus its shares of contracts and grants. It sets staff hours
 towards what its income affords, stretching beyond it to meet its clients'
 needs while it has reserves (NCVO 2024: 87% of public-service charities
-subsidise their contracts and grants from other income). Reserves carry the
-difference; a charity whose reserves stay negative for
+subsidise their contracts and grants from other income). Partners share
+premises and administration, which lowers their overheads ("RECOOP's role in
+administrating volunteers at the prison has also reduced some of the
+administrative costs that would otherwise have been incurred by Fine Cell
+Work"). Reserves carry the difference; a charity whose reserves stay negative for
 ``sector.closure_months`` closes, its partnerships reorganise around the loss
 and its clients are displaced.
 """
@@ -46,11 +49,12 @@ def settle(model: PartnershipModel) -> None:
     alive = s.alive
     s.contract_income = contract_income(model)
     income = np.where(alive, s.other_income * model.other_income_factor() + s.contract_income, 0.0)
-    affordable = income * (1.0 - sec.overhead_share) / sec.hourly_cost
+    overhead = sec.overhead_share * (1.0 - sc.partnership.overhead_saving * model.in_partnership())
+    affordable = income * (1.0 - overhead) / sec.hourly_cost
     needed = s.demand_hours + s.monitoring_hours + s.relationship_hours - s.volunteer_hours
     target = staff_target(affordable, needed, sec.subsidy, s.reserves > 0)
     s.staff_hours = np.where(alive, s.staff_hours + sec.staff_adjust * (target - s.staff_hours), 0.0)
-    spending = np.where(alive, s.staff_hours * sec.hourly_cost / (1.0 - sec.overhead_share), 0.0)
+    spending = np.where(alive, s.staff_hours * sec.hourly_cost / (1.0 - overhead), 0.0)
     s.reserves = s.reserves + income - spending
     s.income, s.spending = income, spending
     model.ledger["income"] += float(income.sum())

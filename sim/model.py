@@ -212,6 +212,14 @@ class PartnershipModel(mesa.Model):
         """The operating charities, as a Mesa AgentSet."""
         return self.agents.select(agent_type=Charity)
 
+    def in_partnership(self) -> np.ndarray:
+        """For each charity, whether it belongs to an active partnership of two or more."""
+        out = np.zeros(self.sector.n, dtype=bool)
+        for p in self.partnerships:
+            if p.active and p.size >= 2:
+                out[p.members] = True
+        return out
+
     def informal_partnership_of(self) -> np.ndarray:
         """For each charity, an active partnership without a contract it belongs to (-1 none)."""
         out = np.full(self.sector.n, -1, dtype=np.int64)

@@ -75,9 +75,7 @@ def compute_metrics(model: PartnershipModel) -> dict[str, float]:
     alive = s.alive
     groups = [p for p in model.partnerships if p.active and p.size >= 2]
     sizes = [p.size for p in groups]
-    in_partnership = np.zeros(s.n, dtype=bool)
-    for p in groups:
-        in_partnership[p.members] = True
+    in_partnership = model.in_partnership()
     contracts = list(model.contracts.values())
     consortium = sum(1 for c in contracts if len([m for m in c.delivering if alive[m]]) >= 2)
     delivering = [len([m for m in c.delivering if alive[m]]) for c in contracts]

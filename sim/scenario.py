@@ -138,6 +138,7 @@ class Partnership(_Section):
     pressure_search: float = Field(6.0, ge=0.0, le=20.0, description="How much more often a charity under financial pressure looks for partners")
     max_partners: int = Field(16, ge=2, le=100, description="Largest partnership (Golden Key had 16 partners)")
     lead_core_share: float = Field(0.35, ge=0.0, le=1.0, description="Share of a contract the lead partner keeps for its core case-work offer")
+    overhead_saving: float = Field(0.3, ge=0.0, le=1.0, description="Share of its overheads a charity saves while in a partnership (shared premises and administration: RECOOP administering Fine Cell Work's volunteers; assumption)")
     unfunded_capacity: int = Field(15, ge=0, le=10000, description="Clients a month an unfunded joint service can support (Fine Cell Work at Leyhill: a weekly group)")
 
 

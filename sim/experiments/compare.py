@@ -63,11 +63,22 @@ def _bootstrap_ci(x: np.ndarray, y: np.ndarray | None, paired: bool, seed: int, 
     return float(np.quantile(boots, tail)), float(np.quantile(boots, 1 - tail))
 
 
-def compare_metric(
+def compare_metric(*args, **kwargs) -> MetricComparison:
+    """Difference B - A of one metric's end-of-run values, with CI, test and effect size.
+
+    Args: ``metric, a, b, paired, label_a="A", label_b="B", ci="t" | "bootstrap", level=0.95, seed=0``.
+    """
+    import warnings
+
+    with warnings.catch_warnings():  # near-identical samples: scipy warns, the numbers are still right
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _compare_metric(*args, **kwargs)
+
+
+def _compare_metric(
     metric: str, a: Sequence[float], b: Sequence[float], paired: bool, label_a: str = "A", label_b: str = "B",
     ci: str = "t", level: float = 0.95, seed: int = 0,
 ) -> MetricComparison:
-    """Difference B - A of one metric's end-of-run values, with CI, test and effect size."""
     x, y = np.asarray(a, float), np.asarray(b, float)
     if paired:
         keep = np.isfinite(x) & np.isfinite(y)

@@ -30,8 +30,9 @@ points), ``morris`` (``trajectories``, ``levels``) and ``sobol``
 scenario schema are rounded; lists of strings or booleans are categorical.
 
 Every run has a stable key, a hash of its base scenario, its point's
-parameter values and its replication number, so the same run has the same
-key and the same seed however the sweep is split, ordered or resumed.
+parameter values (and, for sampled designs, the point's place in the sample)
+and its replication number, so the same run has the same key and the same
+seed however the sweep is split, ordered or resumed.
 """
 
 from __future__ import annotations
@@ -179,8 +180,10 @@ class Experiment:
             scenario = self.scenario_for(point)
             data = scenario.model_dump(mode="json")
             params = {k: v for k, v in point.items() if k != "scenario"}
+            # a sampler may draw the same point twice (Morris trajectories do); each draw is its own run
+            keyed = point if self.settings.design == "full_factorial" else {**point, "design_index": point_index}
             for rep in range(self.settings.replications):
-                key = run_key(point, rep)
+                key = run_key(keyed, rep)
                 yield RunSpec(key, point_index, point["scenario"], params, rep, self._seed(key, rep, scenario), data)
 
     def _seed(self, key: str, replication: int, scenario: Scenario) -> int:
@@ -337,8 +340,12 @@ def _check_design(s: ExperimentSection, params: dict[str, list[Any] | Range], sr
     for key, value in params.items():
         if isinstance(value, list) and not value:
             raise ExperimentError(src, f"parameters.{key}", "list of values is empty")
+        if isinstance(value, list) and len({json.dumps(v) for v in value}) != len(value):
+            raise ExperimentError(src, f"parameters.{key}", "a value is listed twice")
         if s.design == "full_factorial" and isinstance(value, Range) and value.steps is None:
             raise ExperimentError(src, f"parameters.{key}", "a full_factorial range needs steps = N (or use latin_hypercube)")
+    if len(set(s.scenarios)) != len(s.scenarios):
+        raise ExperimentError(src, "experiment.scenarios", "a scenario is listed twice")
     if s.design in ("latin_hypercube", "sobol") and s.samples is None:
         raise ExperimentError(src, "experiment.samples", f"design {s.design!r} needs samples = N")
     if s.design in ("morris", "sobol", "latin_hypercube") and not params:
