@@ -97,3 +97,9 @@ def test_results_of_another_experiment_are_not_overwritten(tmp_path, run_cli):
     second = write_experiment(tmp_path, "second", replications=1, values=(24,), months=6)
     _one_line_error(run_cli("sweep", str(second), "--out", str(out), "--workers", "0"), "different experiment")
     assert {p.name: p.read_bytes() for p in (out / "parts").iterdir()} == before
+
+
+def test_duplicate_values_are_named(tmp_path, run_cli):
+    path = tmp_path / "dup.toml"
+    path.write_text(GOOD.replace("[0.2, 0.8]", "[0.2, 0.2]"))
+    _one_line_error(run_cli("sweep", str(path), "--workers", "0"), "parameters.statutory.engagement", "twice")

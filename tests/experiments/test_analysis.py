@@ -1,0 +1,174 @@
+"""Comparison statistics, sensitivity ranking, scenario discovery and reports."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from sim.experiments import load_experiment, run_sweep
+from sim.experiments.compare import compare_metric
+from sim.experiments.discovery import discover, parse_condition
+from sim.experiments.report import write_report
+from sim.experiments.sensitivity import analyse
+
+from sweep_helpers import cli
+
+
+# ------------------------------------------------------------------ comparison statistics
+
+def test_paired_comparison_matches_scipy():
+    rng = np.random.default_rng(1)
+    a = rng.normal(0.3, 0.05, 12)
+    b = a + rng.normal(0.04, 0.02, 12)
+    r = compare_metric("rel_frontline_mean", a, b, paired=True, label_a="separate", label_b="co-located")
+    d = b - a
+    half = stats.t.ppf(0.975, 11) * d.std(ddof=1) / math.sqrt(12)
+    assert r.difference == pytest.approx(d.mean())
+    assert (r.ci_low, r.ci_high) == pytest.approx((d.mean() - half, d.mean() + half))
+    assert r.p_value == pytest.approx(stats.ttest_rel(b, a).pvalue)
+    assert r.effect_size == pytest.approx(d.mean() / d.std(ddof=1))
+    assert r.verdict == "higher, better"
+    assert "higher under co-located" in r.sentence and "95% CI" in r.sentence
+
+
+def test_unpaired_comparison_is_welch_with_hedges_g():
+    a, b = np.array([1.0, 2.0, 3.0, 4.0]), np.array([2.0, 4.0, 6.0, 8.0, 10.0])
+    r = compare_metric("charity_closures", a, b, paired=False)
+    assert r.test == "Welch's t-test" and r.effect_name == "Hedges' g"
+    assert r.p_value == pytest.approx(stats.ttest_ind(b, a, equal_var=False).pvalue)
+    assert r.ci_low < r.difference < r.ci_high
+
+
+def test_no_difference_and_no_spread():
+    same = compare_metric("defections", [2, 2, 2], [2, 2, 2], paired=True)
+    assert same.verdict == "same" and same.difference == 0
+    noisy = compare_metric("defections", [1, 2, 3, 4], [2, 1, 4, 3], paired=True)
+    assert noisy.verdict == "no clear difference"
+
+
+def test_bootstrap_interval_is_seeded_and_brackets_the_difference():
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(0, 1, 20), rng.normal(1, 1, 20)
+    r1 = compare_metric("needs_met_share", a, b, paired=False, ci="bootstrap")
+    r2 = compare_metric("needs_met_share", a, b, paired=False, ci="bootstrap")
+    assert (r1.ci_low, r1.ci_high) == (r2.ci_low, r2.ci_high)
+    assert r1.ci_low < r1.difference < r1.ci_high
+
+
+def test_compare_command_prints_one_json_object(tmp_path):
+    out = tmp_path / "kept"
+    result = cli("compare", "inspire", "inspire_separate_sites", "--seeds", "3", "--months", "12", "--workers", "0",
+                 "--set", "demand.clients=150", "--metrics", "rel_frontline_mean,referral_success_rate",
+                 "--json", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["paired"] is True and payload["seeds"] == 3
+    assert set(payload["metrics"]) == {"rel_frontline_mean", "referral_success_rate"}
+    m = payload["metrics"]["rel_frontline_mean"]
+    assert {"mean_a", "mean_b", "difference", "ci_low", "ci_high", "p_value", "effect_size", "sentence"} <= set(m)
+    # the same seeds as `partnersim run SCENARIO --seeds 3` (replication seeds from run.seed)
+    import sim
+
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert list(runs.loc[runs["scenario"] == "inspire", "seed"]) == sim.replication_seeds(sim.load_scenario("inspire"), 3)
+
+
+# ------------------------------------------------------------------ sensitivity and discovery with a known answer
+
+def _toy_model(scenario, seed):
+    """A stand-in whose answer is known: engagement matters a lot, contract length a little, monitoring not at all."""
+    import sim
+
+    rng = np.random.default_rng(seed)
+    value = (10 * scenario.statutory.engagement + scenario.commissioning.contract_months / 96
+             + 0.01 * rng.normal())
+    monthly = pd.DataFrame({"month": [0, 1], **{m: [0.0, value] for m in sim.METRICS}})
+    return sim.RunResult(seed, monthly, {m: value for m in sim.METRICS})
+
+
+def _toy_experiment(tmp_path, design: str, extra: str) -> object:
+    (tmp_path / f"{design}.toml").write_text(f"""
+[experiment]
+scenarios = ["baseline"]
+design = "{design}"
+seed = 11
+months = 1
+metrics = ["partnerships_active"]
+{extra}
+[parameters]
+"statutory.engagement" = {{ low = 0.0, high = 1.0 }}
+"commissioning.contract_months" = {{ low = 12, high = 96 }}
+"commissioning.monitoring" = ["per_partner", "standardised"]
+""")
+    return load_experiment(tmp_path / f"{design}.toml")
+
+
+@pytest.mark.parametrize("design, extra", [("morris", "trajectories = 8"), ("sobol", "samples = 64")])
+def test_sensitivity_ranks_the_lever_that_matters_first(tmp_path, design, extra):
+    exp = _toy_experiment(tmp_path, design, extra)
+    out = tmp_path / design
+    assert run_sweep(exp, out, workers=0, run_fn=_toy_model, progress=False).left == 0
+    table = analyse(exp, pd.read_parquet(out / "runs.parquet"), "partnerships_active")
+    assert list(table["lever"][:2]) == ["statutory.engagement", "commissioning.contract_months"]
+    assert table["importance"].iloc[2] < 0.05 * table["importance"].iloc[0]
+    assert (table["importance_conf"] >= 0).all()
+
+
+def test_discovery_finds_the_box_where_partnerships_collapse(tmp_path):
+    exp = _toy_experiment(tmp_path, "latin_hypercube", "samples = 80")
+    out = tmp_path / "lhs"
+    run_sweep(exp, out, workers=0, run_fn=_toy_model, progress=False)
+    runs = pd.read_parquet(out / "runs.parquet")
+    result = discover(runs, exp.parameter_names, parse_condition("partnerships_active <= 3"))
+    top = result["boxes"][0]
+    assert any(r.startswith("statutory.engagement <=") for r in top["rules"])
+    assert top["density"] > 0.9 and top["coverage"] > 0.9
+    assert next(iter(result["importance"])) == "statutory.engagement"
+
+
+# ------------------------------------------------------------------ reports
+
+def test_report_on_a_sweep_folder(reference_sweep, tmp_path):
+    import shutil
+
+    _, reference = reference_sweep
+    folder = tmp_path / "sweep"
+    shutil.copytree(reference, folder)
+    md = write_report(folder, network=True).read_text()
+    for fig in ("timeseries.png", "comparison.png", "network.png"):
+        assert (folder / "figures" / fig).stat().st_size > 10_000
+    assert "## What was run" in md and "## How the scenarios differ" in md and "figures/network.png" in md
+    assert "Not drawn" not in md
+
+
+def test_report_on_a_run_out_folder(tmp_path):
+    import sim
+
+    scenario = sim.load_scenario("baseline", {"sector.charities": 30, "demand.clients": 300}, months=12)
+    monthly, final = sim.run_seeds(scenario, 3, progress=False)
+    sim.write_results(tmp_path, scenario, monthly, final, "baseline")
+    result = cli("report", str(tmp_path), "--no-network")
+    assert result.returncode == 0, result.stderr
+    md = (tmp_path / "report.md").read_text()
+    assert "Baseline region" in md and "3 seeded runs" in md
+    assert (tmp_path / "figures" / "timeseries.png").is_file()
+
+
+def test_sensitivity_and_discovery_results_appear_in_the_report(tmp_path):
+    exp = _toy_experiment(tmp_path, "morris", "trajectories = 4")
+    out = tmp_path / "m"
+    run_sweep(exp, out, workers=0, run_fn=_toy_model, progress=False)
+    runs = pd.read_parquet(out / "runs.parquet")
+    table = analyse(exp, runs, "partnerships_active")
+    (out / "sensitivity.json").write_text(json.dumps({"partnerships_active": table.to_dict(orient="records")}))
+    (out / "discovery.json").write_text(json.dumps(
+        discover(runs, exp.parameter_names, parse_condition("partnerships_active <= 3"))))
+    md = write_report(out, network=False).read_text()
+    assert "## Which levers matter most" in md and "statutory.engagement" in md
+    assert "## When do partnerships collapse?" in md
+    assert (out / "figures" / "tornado_partnerships_active.png").is_file()
