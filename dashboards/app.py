@@ -95,6 +95,19 @@ def plain_error(action: str, err: BaseException) -> str:
             "try Reset, or change a setting. (Technical details are in the server log.)")
 
 
+def guarded(action: str, report):
+    """Wrap an event handler so a failure becomes a sentence on the page, never a traceback."""
+    def wrap(handler):
+        def run(*args, **kwargs):
+            try:
+                return handler(*args, **kwargs)
+            except Exception as err:  # noqa: BLE001
+                report(plain_error(action, err))
+                return None
+        return run
+    return wrap
+
+
 @dataclass
 class RunState:
     """One browser session's model and everything drawn from it (never shared between sessions)."""
@@ -190,24 +203,25 @@ def NetworkView(state: RunState, layer: str):
 
 @solara.component
 def MetricsView(state: RunState):
-    """Key metrics of the current run, month by month."""
+    """Key metrics of the current run, month by month (drawn by the browser with ECharts)."""
     counter = update_counter.get()
 
-    def render() -> tuple[bytes | None, str]:
+    def option() -> tuple[dict | None, str]:
         if state.model is None:
             return None, ""
         try:
             with state.lock:
                 monthly = state.model.monthly_frame()
-            return network.figure_png(figures.time_series(monthly, horizon=state.horizon), network.SCREEN_DPI), ""
+            return figures.time_series_option(monthly, horizon=state.horizon), ""
         except Exception as err:  # noqa: BLE001
             return None, plain_error("draw the charts", err)
 
-    png, problem = solara.use_memo(render, [counter, id(state.model)])
+    chart, problem = solara.use_memo(option, [counter, id(state.model)])
     if problem:
         solara.Warning(problem)
-    elif png:
-        solara.Image(png, classes=["metrics-view"], width="100%")
+    elif chart:
+        solara.FigureEcharts(option=chart, responsive=True, attributes={
+            "class": "metrics-view", "data-month": str(state.month), "style": "height: 620px; width: 100%;"})
 
 
 @solara.component
@@ -264,6 +278,7 @@ def Page():
 
     # ---- building and running the model
 
+    @guarded('start', problem.set)
     def rebuild(name: str | None = None, values: dict | None = None) -> None:
         """A fresh run at month 0 with the current scenario and levers."""
         name = name or scenario_name.value
@@ -318,6 +333,7 @@ def Page():
 
     # ---- reacting to the commissioner
 
+    @guarded('load that scenario', problem.set)
     def choose_scenario(title: str) -> None:
         name = by_title.get(title)
         if not name or name == scenario_name.value:
@@ -327,11 +343,13 @@ def Page():
         lever_state.set(values)
         rebuild(name, values)
 
+    @guarded('apply that setting', problem.set)
     def change_lever(key: str, value: Any) -> None:
         values = {**lever_state.value, key: value}
         lever_state.set(values)
         rebuild(values=values)
 
+    @guarded("restore the scenario's settings", problem.set)
     def restore_levers() -> None:
         values = levers.lever_values(scenarios[scenario_name.value])
         lever_state.set(values)
@@ -339,6 +357,7 @@ def Page():
 
     # ---- comparison in the background
 
+    @guarded('start the comparison', compare_error.set)
     def start_comparison() -> None:
         compare_error.set("")
         built = levers.build(scenario_name.value, lever_state.value)
@@ -391,6 +410,18 @@ def Page():
     solara.lab.use_task(comparison_task, dependencies=[compare_request.value], prefer_threaded=True,
                         raise_error=False)
     solara.use_memo(comparison.warm_up, [])
+
+    def on_close():
+        def cleanup() -> None:  # the browser tab closed: stop this session's runs
+            if state.comparison_run is not None:
+                state.comparison_run.cancel()
+            try:
+                playing.value = False
+            except Exception:  # noqa: BLE001 - the session may already be gone
+                pass
+        return cleanup
+
+    solara.use_effect(on_close, [])
 
     # ---- the page
 

@@ -81,3 +81,40 @@ def comparison_bands(monthly: pd.DataFrame, metrics: Sequence[str], scenario_tit
         axes[0].legend(fontsize=7, loc="best")
         fig.supxlabel("month (line: mean over seeds; band: 95% confidence interval)", fontsize=8)
     return fig
+
+
+def time_series_option(monthly: pd.DataFrame, metrics: Sequence[str] = TIME_SERIES, horizon: int | None = None,
+                       ncols: int = 2) -> dict:
+    """The same small multiples as :func:`time_series`, as an ECharts option drawn by the browser.
+
+    Drawing in the browser keeps each month's update cheap on the server;
+    shares are sent as percentages so the axis can say "%" without a
+    JavaScript formatter.
+    """
+    metrics = [m for m in metrics if m in monthly.columns]
+    monthly = after_start(monthly)
+    months = monthly["month"].to_numpy() if "month" in monthly else np.arange(len(monthly))
+    x_max = max(horizon or 0, int(months.max()) if len(months) else 1, 1)
+    nrows = max(1, int(np.ceil(len(metrics) / ncols)))
+    cell_w, cell_h = 100 / ncols, 100 / nrows
+    option: dict = {"animation": False, "title": [], "grid": [], "xAxis": [], "yAxis": [], "series": [],
+                    "tooltip": {"trigger": "axis"}}
+    for i, metric in enumerate(metrics):
+        row, col = divmod(i, ncols)
+        left, top = col * cell_w, row * cell_h
+        share = metric in SHARE_METRICS
+        values = monthly[metric].to_numpy(float) * (100 if share else 1)
+        option["title"].append({"text": label(metric), "left": f"{left + cell_w / 2:.1f}%", "top": f"{top + 0.5:.1f}%",
+                                "textAlign": "center", "textStyle": {"fontSize": 12, "fontWeight": "normal"}})
+        option["grid"].append({"left": f"{left + 7:.1f}%", "width": f"{cell_w - 11:.1f}%",
+                               "top": f"{top + 5.5:.1f}%", "height": f"{cell_h - 10.5:.1f}%"})
+        option["xAxis"].append({"type": "value", "gridIndex": i, "min": 0, "max": x_max,
+                                "name": "month" if row == nrows - 1 else "", "nameLocation": "middle", "nameGap": 20,
+                                "axisLabel": {"fontSize": 10}})
+        option["yAxis"].append({"type": "value", "gridIndex": i, "scale": True, "splitNumber": 3,
+                                "axisLabel": {"fontSize": 10, "formatter": "{value}%" if share else "{value}"}})
+        data = [[int(m), None if not np.isfinite(v) else round(float(v), 4)] for m, v in zip(months, values)]
+        option["series"].append({"type": "line", "name": label(metric), "xAxisIndex": i, "yAxisIndex": i,
+                                 "data": data, "showSymbol": False, "lineStyle": {"width": 2},
+                                 "color": SCENARIO_COLOUR})
+    return option

@@ -57,7 +57,7 @@ class Browser:
         page.route("**/*", route)
         page.goto(url)
         page.wait_for_selector("img.network-view", timeout=90_000)
-        page.wait_for_selector("img.metrics-view", timeout=30_000)
+        page.wait_for_selector(".metrics-view canvas", timeout=30_000)
         return page
 
     def shot(self, page, name: str) -> None:
@@ -89,6 +89,16 @@ def src(page, selector: str) -> str:
 def wait_src_change(page, selector: str, old: str, timeout: float = 30_000) -> None:
     page.wait_for_function("([sel, old]) => { const e = document.querySelector(sel); return e && e.src && e.src !== old; }",
                            arg=[selector, old], timeout=timeout)
+
+
+def remember_chart(page) -> None:
+    """Keep the chart's current pixels (ECharts draws on a canvas in the browser)."""
+    page.evaluate("() => { window.__chart = document.querySelector('.metrics-view canvas').toDataURL(); }")
+
+
+def wait_chart_change(page, timeout: float = 30_000) -> None:
+    page.wait_for_function("() => { const c = document.querySelector('.metrics-view canvas');"
+                           " return c && c.toDataURL() !== window.__chart; }", timeout=timeout)
 
 
 def month(page) -> int:
@@ -160,11 +170,12 @@ def test_commissioner_walkthrough(dashboard_server, browser, output_dir):
     browser.shot(page, "frontline-layer")
 
     # step: the month, the chart and the network change; time from click to the new chart
-    chart_before, network_before = src(page, "img.metrics-view"), src(page, "img.network-view")
+    remember_chart(page)
+    network_before = src(page, "img.network-view")
     headline_before = page.inner_text(".headlines")
     t0 = time.perf_counter()
     page.click(".btn-step")
-    wait_src_change(page, "img.metrics-view", chart_before)
+    wait_chart_change(page)
     timings["step_to_chart_s"] = round(time.perf_counter() - t0, 3)
     page.wait_for_function("() => document.querySelector('.month-label').innerText.startsWith('Month 1 ')")
     wait_src_change(page, "img.network-view", network_before)
@@ -172,15 +183,18 @@ def test_commissioner_walkthrough(dashboard_server, browser, output_dir):
     browser.shot(page, "stepped")
 
     # play, then pause
-    chart_before = src(page, "img.metrics-view")
+    remember_chart(page)
+    network_before = src(page, "img.network-view")
     page.click(".btn-play")
     page.wait_for_function("() => parseInt(document.querySelector('.month-label').innerText.split(' ')[1]) >= 6",
                            timeout=60_000)
-    page.click(".btn-play:has-text('Pause')")
+    assert page.inner_text(".btn-play").lower() == "pause"
+    page.click(".btn-play")
     page.wait_for_selector(".btn-step:not([disabled])")
     paused_at = month(page)
     assert paused_at >= 6
-    assert src(page, "img.metrics-view") != chart_before
+    wait_chart_change(page, timeout=5_000)
+    assert src(page, "img.network-view") != network_before
     time.sleep(0.5)
     assert month(page) == paused_at, "the model kept running after Pause"
     browser.shot(page, "played")
