@@ -152,9 +152,10 @@ def _sentence(metric, ma, mb, diff, lo, hi, p, effect, label_a, label_b) -> tupl
     if not significant:
         return "no clear difference", (f"{meaning}: no clear difference; {numbers}, p = {p:.2g}).")
     word = "higher" if diff > 0 else "lower"
-    better = "" if direction == 0 else (" - better" if diff * direction > 0 else " - worse")
-    return (f"{word}{better.replace(' - ', ', ')}",
-            f"{meaning}: {word} under {label_b}{better}; {numbers}, p = {p:.2g}, {_effect_label(effect)} effect).")
+    better = "" if direction == 0 else ("better" if diff * direction > 0 else "worse")
+    return (f"{word}, {better}" if better else word,
+            f"{meaning}: {word} under {label_b}{f' ({better})' if better else ''}; {numbers}, p = {p:.2g}, "
+            f"{_effect_label(effect)} effect).")
 
 
 def compare_runs(

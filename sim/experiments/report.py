@@ -134,62 +134,71 @@ def plot_tornado(table: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def plot_network(snapshot: dict, path: Path, title: str, seed: int = 0) -> Path:
-    """Charities as nodes (colour: partnership, size: income), ties as edges (width: frontline strength)."""
+def plot_network(panels: list[tuple[dict, str]], path: Path, seed: int = 0) -> Path:
+    """One panel per snapshot: charities as nodes (colour: partnership, size: income), ties as edges (width: frontline)."""
     import networkx as nx
 
     plt = _plt()
-    nodes, edges = snapshot["nodes"], snapshot["edges"]
-    if "active" in nodes:
-        nodes = nodes[nodes["active"].astype(bool)]
-    graph = nx.Graph()
-    for _, n in nodes.iterrows():
-        graph.add_node(n["org_id"], partnership=int(n.get("partnership_id", -1)), income=float(n.get("income", 0.0)))
-    for _, e in edges.iterrows():
-        strength = max(float(e.get("frontline", 0.0)), float(e.get("managerial", 0.0)))
-        if e["source"] in graph and e["target"] in graph and strength > 0.05:
-            graph.add_edge(e["source"], e["target"], frontline=float(e.get("frontline", 0.0)), weight=strength)
-    pos = nx.spring_layout(graph, seed=seed, weight="weight", k=1.5 / math.sqrt(max(len(graph), 1)))
-    parts = sorted({d["partnership"] for _, d in graph.nodes(data=True)} - {-1})
-    colour_of = {p: f"C{i % 10}" for i, p in enumerate(parts)}
-    colours = [colour_of.get(d["partnership"], "lightgrey") for _, d in graph.nodes(data=True)]
-    income = np.array([d["income"] for _, d in graph.nodes(data=True)] or [0.0])
-    sizes = 20 + 280 * np.sqrt(income / income.max()) if income.max() > 0 else 40
-    fig, ax = plt.subplots(figsize=(8, 7))
-    widths = [0.3 + 3 * d["frontline"] for _, _, d in graph.edges(data=True)]
-    nx.draw_networkx_edges(graph, pos, ax=ax, width=widths, alpha=0.35)
-    nx.draw_networkx_nodes(graph, pos, ax=ax, node_color=colours, node_size=sizes, linewidths=0.5, edgecolors="k")
-    ax.set_title(f"{title}\n{len(parts)} partnerships (colours); grey: no partnership; "
-                 "size: income; edge width: frontline tie", fontsize=9)
-    ax.axis("off")
+    fig, axes = plt.subplots(1, len(panels), figsize=(7.5 * len(panels), 7), squeeze=False)
+    for ax, (snapshot, title) in zip(axes[0], panels):
+        nodes, edges = snapshot["nodes"], snapshot["edges"]
+        if "active" in nodes:
+            nodes = nodes[nodes["active"].astype(bool)]
+        graph = nx.Graph()
+        for _, n in nodes.iterrows():
+            graph.add_node(n["org_id"], partnership=int(n.get("partnership_id", -1)), income=float(n.get("income", 0.0)))
+        for _, e in edges.iterrows():
+            strength = max(float(e.get("frontline", 0.0)), float(e.get("managerial", 0.0)))
+            if e["source"] in graph and e["target"] in graph and strength > 0.01:
+                graph.add_edge(e["source"], e["target"], frontline=float(e.get("frontline", 0.0)), weight=strength)
+        pos = nx.spring_layout(graph, seed=seed, weight="weight", k=1.5 / math.sqrt(max(len(graph), 1)))
+        parts = sorted({d["partnership"] for _, d in graph.nodes(data=True)} - {-1})
+        colour_of = {p: f"C{i % 10}" for i, p in enumerate(parts)}
+        colours = [colour_of.get(d["partnership"], "lightgrey") for _, d in graph.nodes(data=True)]
+        income = np.array([d["income"] for _, d in graph.nodes(data=True)] or [0.0])
+        sizes = 20 + 280 * np.sqrt(income / income.max()) if income.max() > 0 else 40
+        widths = [0.3 + 3 * d["frontline"] for _, _, d in graph.edges(data=True)]
+        nx.draw_networkx_edges(graph, pos, ax=ax, width=widths, alpha=0.45)
+        nx.draw_networkx_nodes(graph, pos, ax=ax, node_color=colours, node_size=sizes, linewidths=0.5, edgecolors="k")
+        ax.set_title(f"{title}\n{len(parts)} partnerships (colours), {graph.number_of_edges()} ties; grey: no partnership",
+                     fontsize=9)
+        ax.axis("off")
+    fig.suptitle("Node size: income; edge width: frontline relationship strength", fontsize=9, y=0.02)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
 
 
-def _network_snapshot(manifest: dict, months: int | None):
-    """Re-run the first scenario with its first seed to draw the network at the end."""
+def _network_snapshot(manifest: dict, point_index: int = 0) -> tuple[dict, str]:
+    """Re-run one point's scenario with its first seed, to draw the network at the end of the run."""
     from ..model import PartnershipModel
     from ..scenario import Scenario, apply_overrides, build_scenario
 
     if manifest.get("kind") == "sweep":
         exp = manifest["experiment"]
-        point = exp["points"][0]
+        point = exp["points"][point_index]
         base = exp["scenarios"][point["scenario"]]
         overrides = {**exp["set"], **{k: v for k, v in point.items() if k != "scenario"}}
         if exp["experiment"].get("months"):
             overrides["run.months"] = exp["experiment"]["months"]
         scenario = build_scenario(apply_overrides(base, overrides), "manifest")
-        key, seed = next(iter(manifest["seeds"]["runs"].items()))
-        label = f"{point['scenario']} (run {key[:8]}, seed {seed})"
+        seed = _first_seed(manifest, point_index)
+        label = ", ".join([point["scenario"], *(f"{k.split('.')[-1]}={v}" for k, v in point.items() if k != "scenario")])
     else:
         scenario = Scenario.model_validate(manifest["scenario"])
         seed = manifest["seeds"][0]
-        label = f"{scenario.run.title} (seed {seed})"
+        label = scenario.run.title
     model = PartnershipModel(scenario, seed=seed)
-    model.run_for(months or scenario.run.months)
-    return model.network_snapshot(), f"Partnership network at month {months or scenario.run.months}: {label}"
+    model.run_for(scenario.run.months)
+    return model.network_snapshot(), f"{label}: month {scenario.run.months}, seed {seed}"
+
+
+def _first_seed(manifest: dict, point_index: int) -> int:
+    """The seed of replication 0 of a point, from the runs index the sweep wrote."""
+    runs = pd.read_parquet(Path(manifest["_dir"]) / "runs.parquet", columns=["point", "replication", "seed"])
+    row = runs[(runs["point"] == point_index) & (runs["replication"] == 0)]
+    return int(row["seed"].iloc[0])
 
 
 def _fmt(v: float) -> str:
@@ -206,7 +215,8 @@ def write_report(out_dir: str | Path, network: bool = True, max_metrics: int = 8
     figs = d / "figures"
     figs.mkdir(exist_ok=True)
     metric_cols = [m for m in manifest.get("metrics", []) if m in runs.columns]
-    metrics = _key_metrics(metric_cols, max_metrics)
+    chosen = manifest.get("experiment", {}).get("experiment", {}).get("metrics") if manifest.get("kind") == "sweep" else None
+    metrics = [m for m in chosen if m in metric_cols][:max_metrics] if chosen else _key_metrics(metric_cols, max_metrics)
     groups = _groups(runs) if not runs.empty else []
     notes: list[str] = []
     if len(groups) > MAX_GROUPS:
@@ -228,11 +238,18 @@ def write_report(out_dir: str | Path, network: bool = True, max_metrics: int = 8
         s = exp["experiment"]
         summary = manifest.get("summary", {})
         levers = ", ".join(f"`{k}`" for k in exp["parameters"]) or "none"
-        md += [f"- Scenarios: {', '.join(s['scenarios'])}; levers varied: {levers}",
+        md += ["- Scenarios:"]
+        for name in s["scenarios"]:
+            run_cfg = exp["scenarios"][name]["run"]
+            blurb = f" {run_cfg['description']}" if run_cfg.get("description") else ""
+            md.append(f"  - **{name}**: {run_cfg.get('title', name)}.{blurb}")
+        md += [f"- Levers varied: {levers}",
                f"- Design: {s['design']}, {len(exp['points'])} points x {s['replications']} seeds = "
-               f"{manifest['n_runs']} runs; horizon: {s.get('months') or 'as in each scenario'} months",
+               f"{manifest['n_runs']} runs; horizon: "
+               f"{str(s['months']) + ' months' if s.get('months') else 'as set in each scenario'}",
                f"- Runs finished: {summary.get('done', len(runs))}, failed: {summary.get('failed', 0)}",
-               f"- Seeds derive from base seed {manifest['seeds']['base_seed']} ({manifest['seeds']['rule']})"]
+               f"- Seeds: {manifest['seeds']['rule']}"
+               + (f", base seed {manifest['seeds']['base_seed']}" if s.get("seeds") != "scenario" else "")]
     else:
         md += [f"- Scenario file: `{manifest.get('scenario_source', '')}`",
                f"- {len(runs)} seeded runs of {manifest.get('scenario', {}).get('run', {}).get('months', '?')} months"]
@@ -291,9 +308,14 @@ def write_report(out_dir: str | Path, network: bool = True, max_metrics: int = 8
         md.append("")
     if network:
         try:
-            snapshot, caption = _network_snapshot(manifest, None)
-            net = plot_network(snapshot, figs / "network.png", caption)
-            md += ["## The partnership network", "", caption + ".", "", f"![Network]({net.relative_to(d)})", ""]
+            manifest["_dir"] = str(d)
+            points = sorted(runs["point"].unique()) if sweep and not runs.empty else [0]
+            chosen = [int(points[0])] + ([int(points[-1])] if len(points) > 1 else [])
+            panels = [_network_snapshot(manifest, p) for p in chosen]
+            net = plot_network(panels, figs / "network.png")
+            md += ["## The partnership network", "",
+                   "At the end of one seeded run" + (" of the first and the last scenario" if len(panels) > 1 else "")
+                   + ": " + "; ".join(c for _, c in panels) + ".", "", f"![Network]({net.relative_to(d)})", ""]
         except Exception as err:  # noqa: BLE001 - the rest of the report is still useful
             md += ["## The partnership network", "", f"(Not drawn: {type(err).__name__}: {err})", ""]
     md += ["## Reading these results", "",
