@@ -50,6 +50,9 @@ PLAY_PAUSE = 0.05
 #: Comparison size: 2 x 5 runs of the scenario's horizon take well under a minute on two cores.
 COMPARE_SEEDS = comparison.DEFAULT_SEEDS
 
+#: What the comparison's other arm is: the baseline scenario, or the chosen scenario without lever changes.
+BASELINE_FILE, OWN_FILE = "The baseline scenario", "This scenario without your changes"
+
 CSS = """
 .lever-help { display: block; font-size: 0.78rem; color: #4a5568; line-height: 1.25; margin: 0 0 12px 0; }
 .lever .v-input { margin-top: 4px; }
@@ -272,6 +275,7 @@ def Page():
     compare_progress = solara.use_reactive((0, 0))
     compare_result = solara.use_reactive(None)
     compare_error = solara.use_reactive("")
+    compare_against = solara.use_reactive(BASELINE_FILE)
     model_generation = solara.use_reactive(0)
 
     model_generation.value  # noqa: B018 - re-render the page whenever a new run is built
@@ -367,7 +371,12 @@ def Page():
         if state.comparison_run is not None:
             state.comparison_run.cancel()
         try:
-            base = sim.load_scenario(baseline_file)
+            if compare_against.value == OWN_FILE:  # the same scenario, as its file sets it
+                base = sim.load_scenario(scenario_name.value)
+                base_title = f"{base.run.title} (as in its file)"
+            else:
+                base = sim.load_scenario(baseline_file)
+                base_title = base.run.title
             months = min(compare_months.value or built.scenario.run.months, built.scenario.run.months)
             jobs = comparison.plan(base, built.scenario, COMPARE_SEEDS, months=months)
         except Exception as err:  # noqa: BLE001
@@ -377,7 +386,7 @@ def Page():
         settings = ("levers as in the scenario file." if not changed else "levers changed: " + "; ".join(
             f"{levers.LEVERS_BY_KEY[k].label} {levers.LEVERS_BY_KEY[k].describe(v)}" for k, v in changed.items()) + ".")
         state.comparison_run = comparison.Run(jobs)
-        state.comparison_meta = dict(baseline_title=base.run.title, scenario_title=built.scenario.run.title,
+        state.comparison_meta = dict(baseline_title=base_title, scenario_title=built.scenario.run.title,
                                      seeds=COMPARE_SEEDS, months=months, settings=settings)
         compare_progress.set((0, len(jobs)))
         compare_request.set(compare_request.value + 1)
@@ -396,7 +405,8 @@ def Page():
             diffs = comparison.differences(monthly)
             meta = state.comparison_meta
             png = network.figure_png(figures.comparison_bands(monthly, texts.HEADLINES + ("rel_frontline_mean",),
-                                                              meta["scenario_title"]))
+                                                              meta["scenario_title"], meta["baseline_title"]))
+            compare_progress.set((0, 0))
             compare_result.set(dict(meta, differences=diffs, monthly=monthly, png=png))
         except RuntimeError as err:
             compare_error.set(str(err))
@@ -482,6 +492,12 @@ def Page():
                 solara.SliderInt(label=f"Months to compare: {chosen}", value=chosen, min=min(12, horizon), max=horizon,
                                  step=1, thumb_label=False, disabled=busy,
                                  on_value=lambda v: compare_months.set(0 if v >= horizon else v))
+            with solara.Row(style="align-items: center; flex-wrap: wrap;"):
+                solara.Text("Compare against:")
+                solara.ToggleButtonsSingle(value=compare_against.value, values=[BASELINE_FILE, OWN_FILE],
+                                           on_value=compare_against.set, dense=True, classes=["compare-against"])
+            solara.Text("The baseline scenario is today's commissioning in a typical region; 'without your changes' "
+                        "isolates the effect of the levers you moved.", classes=["lever-help"])
             with solara.Row(style="align-items: center;"):
                 solara.Button("Run comparison", on_click=start_comparison, color="primary", disabled=busy,
                               classes=["btn-compare"])

@@ -63,14 +63,15 @@ def time_series(monthly: pd.DataFrame, metrics: Sequence[str] = TIME_SERIES, hor
     return fig
 
 
-def comparison_bands(monthly: pd.DataFrame, metrics: Sequence[str], scenario_title: str) -> Figure:
+def comparison_bands(monthly: pd.DataFrame, metrics: Sequence[str], scenario_title: str,
+                     baseline_title: str = "baseline") -> Figure:
     """Baseline and scenario over time: mean over seeds with a 95% confidence band each."""
     metrics = [m for m in metrics if m in monthly.columns]
     monthly = after_start(monthly)
     fig, axes = _axes_grid(len(metrics), 3, 11.0, 2.3)
     for ax, metric in zip(axes, metrics):
         b = comparison.bands(monthly, metric)
-        for arm, colour, name in (("baseline", BASELINE_COLOUR, "baseline"), ("scenario", SCENARIO_COLOUR, scenario_title)):
+        for arm, colour, name in (("baseline", BASELINE_COLOUR, baseline_title), ("scenario", SCENARIO_COLOUR, scenario_title)):
             part = b[b["arm"] == arm]
             if part.empty:
                 continue
