@@ -11,11 +11,10 @@ import argparse
 import importlib
 import sys
 
+from .errors import UsageError
 from .scenario import ScenarioError
 
-
-class UsageError(Exception):
-    """Bad input that is not a scenario problem; the message is one line."""
+__all__ = ["UsageError", "build_parser", "main"]
 
 
 #: Modules that add subcommands, in the order they appear in ``--help``.

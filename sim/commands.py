@@ -8,6 +8,7 @@ import math
 import sys
 from pathlib import Path
 
+from .errors import UsageError
 from .metrics import METRIC_INFO, METRICS
 from .runner import replication_seeds, run_seeds, summarise, write_results
 from .scenario import load_scenario, resolve_path, schema_rows
@@ -21,6 +22,15 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
+
+
+def check_out_dir(out: Path) -> None:
+    """Refuse an output folder that cannot be created, before any run starts."""
+    for p in (out, *out.parents):
+        if p.exists():
+            if not p.is_dir():
+                raise UsageError(f"--out {out}: {p} exists and is not a folder; give a folder path")
+            break
 
 
 def add_scenario_options(p: argparse.ArgumentParser) -> None:
@@ -53,11 +63,9 @@ def _finite(x: float) -> float | None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .cli import UsageError
-
     scenario = load_scenario(args.scenario, args.overrides, months=args.months)
-    if args.out is not None and args.out.exists() and not args.out.is_dir():
-        raise UsageError(f"--out {args.out}: exists and is not a folder; give a folder path")
+    if args.out is not None:
+        check_out_dir(args.out)
     monthly, final = run_seeds(scenario, replication_seeds(scenario, args.seeds))
     table = summarise(final)
     if args.out is not None:

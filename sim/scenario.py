@@ -287,6 +287,8 @@ def read_toml_tree(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(str(path), "", f"malformed TOML ({err})") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(str(path), "", "not UTF-8 text; save the file as UTF-8") from None
     except OSError as err:
         raise ScenarioError(str(path), "", f"cannot read file ({err.strerror})") from None
     parent = data.pop("extends", None)

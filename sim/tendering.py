@@ -147,7 +147,7 @@ def tender(model: PartnershipModel, commissioner: Commissioner, lot_index: int, 
     c = sc.commissioning
     lot = commissioner.lots[lot_index]
     domains = commissioner.domains
-    if previous is None:
+    if previous is None or previous.funding_at_start <= 0:
         value = commissioner.monthly_budget() / len(commissioner.lots)
     else:
         value = previous.value * (1.0 + c.value_change_at_retender) * model.funding_factor() / previous.funding_at_start
@@ -254,7 +254,10 @@ def award(model: PartnershipModel, commissioner: Commissioner, lot_index: int, v
     min_share = sc.commissioning.post_cost * sc.commissioning.min_post_months
     # the specification (caseload) is set at the first tender and follows the funding trend,
     # not the value change at re-tender: a cheaper contract buys the same core service
-    spec_value = value if previous is None else previous.spec_value * model.funding_factor() / previous.funding_at_start
+    if previous is None or previous.funding_at_start <= 0:
+        spec_value = value
+    else:
+        spec_value = previous.spec_value * model.funding_factor() / previous.funding_at_start
     shares = viable_shares(value, bid.lead, contributions, sc.partnership.lead_core_share * spec_value, min_share)
     holder = bid.partnership
     if holder is None or not holder.active:
