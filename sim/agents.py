@@ -79,6 +79,7 @@ class Commissioner(mesa.Agent):
         self.spec = spec
         self.lots = lots
         self.domains = np.isin(np.array(model.domains), spec.domains)
+        self.domain_bits = int((self.domains.astype(np.uint8) << np.arange(self.domains.size, dtype=np.uint8)).sum())
         c = model.scenario.commissioning
         self.contract_months = spec.contract_months or c.contract_months
         self.grant = spec.grant

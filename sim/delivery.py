@@ -22,8 +22,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .clients import needs_mask
-
 if TYPE_CHECKING:
     from .model import PartnershipModel
 
@@ -71,7 +69,7 @@ def assign_contracts(model: PartnershipModel) -> None:
             continue
         in_lot[:] = False
         in_lot[contract.lot] = True
-        fits = in_lot[cl.locality[free_rows]] & ((cl.need_bits[free_rows] & needs_mask(contract.domains[None, :])[0]) != 0)
+        fits = in_lot[cl.locality[free_rows]] & ((cl.need_bits[free_rows] & contract.commissioner.domain_bits) != 0)
         rows = free_rows[fits]
         if rows.size > room:
             rows = model.rng.choice(rows, room, replace=False)
@@ -190,7 +188,7 @@ def serve(model: PartnershipModel) -> None:
     pship = np.where(ok, pship, -1)
 
     # the provider meets the needs in its own specialisms; the rest may be referred
-    direct_bits = np.where(ok, cl.need_bits & needs_mask(s.specialisms)[np.maximum(provider, 0)], 0).astype(np.uint8)
+    direct_bits = np.where(ok, cl.need_bits & s.specialism_bits[np.maximum(provider, 0)], 0).astype(np.uint8)
     rest_bits = np.where(pship >= 0, cl.need_bits & ~direct_bits, 0).astype(np.uint8)
     rows, doms = unpack(rest_bits, n_dom)
     tgt = referral_to[pship[rows], doms]

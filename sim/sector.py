@@ -51,6 +51,8 @@ class SectorState:
         keys = rng.random((n, d)) ** (1.0 / (w / w.sum()))
         rank = np.argsort(np.argsort(-keys, axis=1), axis=1)
         self.specialisms = rank < count[:, None]
+        #: the specialisms as a bit mask per charity (bit d = domain d), matched against clients' needs
+        self.specialism_bits = (self.specialisms.astype(np.uint8) << np.arange(d, dtype=np.uint8)).sum(axis=1, dtype=np.uint8)
         self.knowhow = self.specialisms & (rng.random((n, d)) < s.knowhow_share * np.where(self.band >= 1, 1.0, 0.3)[:, None])
 
         # presence: a home locality plus a band-dependent share of the others
