@@ -72,9 +72,9 @@ table.compare td:first-child, table.compare th:first-child { text-align: left; }
 # ----------------------------------------------------------------- helpers
 
 def scenario_catalogue() -> list[tuple[str, sim.Scenario]]:
-    """Scenario files that load, listed once per page load."""
+    """Scenario files that load, the baseline first, listed once per page load."""
     try:
-        return sim.list_scenarios()
+        return sorted(sim.list_scenarios(), key=lambda item: item[0] != "baseline.toml")
     except Exception:  # a broken scenarios folder must not break the page
         log.exception("could not list scenarios")
         return []

@@ -15,7 +15,6 @@ import contextlib
 import io
 import json
 import time
-import warnings
 from urllib.parse import urlparse
 
 import pandas as pd
@@ -110,16 +109,18 @@ def case_study() -> tuple[str, str]:
     catalogue = sim.list_scenarios()
     others = [(n, s.run.title) for n, s in catalogue if n != "baseline.toml"]
     preferred = [c for c in others if "inspire" in c[0]] or others
-    if not preferred:  # until the case studies exist, walk through with the baseline
-        warnings.warn("no case-study scenario in scenarios/; the walk-through picks the baseline", stacklevel=2)
-        return [(n, s.run.title) for n, s in catalogue][0]
+    if not preferred:
+        pytest.fail("no case-study scenario in scenarios/ (only the baseline)")
     return preferred[0]
 
 
 @pytest.fixture(scope="module")
 def browser(output_dir):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (test extra)")
-    with sync_api.sync_playwright() as p:
+    if not CHROMIUM.exists():
+        pytest.skip("browser tests need Debian's Chromium at /usr/bin/chromium (apt-get install chromium; CI installs it)")
+    from playwright.sync_api import sync_playwright  # the test extra; only a missing Chromium skips
+
+    with sync_playwright() as p:
         b = Browser(p, output_dir)
         try:
             yield b

@@ -103,3 +103,25 @@ def test_impossible_combinations_are_explained():
     assert any("never tendered again" in n for n in levers.combination_notices(long))
     zero = sim.load_scenario("baseline", overrides={"commissioning.value_change_at_retender": -1.0})
     assert any("worth nothing" in n for n in levers.combination_notices(zero))
+
+
+def lever_extremes(lever):
+    if lever.control == "slider":
+        return [lever.from_control(lever.low), lever.from_control(lever.high)]
+    if lever.control == "switch":
+        return [lever.on_value, lever.off_value]
+    return [value for value, _ in lever.choices]
+
+
+@pytest.mark.parametrize("lever", levers.LEVERS, ids=lambda lv: lv.key)
+def test_every_lever_at_either_end_of_its_control_runs(lever):
+    """Whatever a commissioner can set, the model starts and runs (no error reaches the page)."""
+    own = levers.lever_values(sim.load_scenario("baseline"))
+    for value in lever_extremes(lever):
+        built = levers.build("baseline", {**own, lever.key: value}, months=6)
+        assert built.scenario is not None, built.problem
+        model = sim.PartnershipModel(built.scenario, seed=1)
+        for _ in range(6):
+            model.step()
+        assert model.network_snapshot()["nodes"].shape[0] > 0
+        assert set(model.current_metrics()) >= set(sim.BRIEF_METRICS)
