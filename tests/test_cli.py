@@ -165,8 +165,6 @@ def test_wrong_key_lists_what_is_allowed(results):
         assert allowed in line
 
 
-@pytest.mark.xfail(strict=True, reason="model bug: a scenario file that is not UTF-8 (e.g. a Latin-1 '£') raises "
-                   "UnicodeDecodeError with a traceback; read_toml_tree catches only TOMLDecodeError and OSError")
 def test_file_not_in_utf8_is_bad_input(workdir, capsys):
     assert_one_line_error(call_in_process(["validate", "latin1.toml"], workdir, capsys), "latin1.toml")
 
@@ -176,16 +174,12 @@ def test_out_that_is_a_file_is_refused_and_kept(results, workdir):
     assert (workdir / "a_file").read_text() == "precious\n"
 
 
-@pytest.mark.xfail(strict=True, reason="model bug: --out inside an existing file runs every seed, then "
-                   "write_results' mkdir raises NotADirectoryError with a traceback (exit 1)")
 def test_out_inside_a_file_is_bad_input(workdir, capsys):
     r = call_in_process(["run", "good.toml", *SMALL_RUN, "--out", "a_file/results"], workdir, capsys)
     assert_one_line_error(r, "a_file")
     assert (workdir / "a_file").read_text() == "precious\n"
 
 
-@pytest.mark.xfail(strict=True, reason="model bug: under `python -m sim.cli`, cli.py runs as __main__ while "
-                   "commands.py raises sim.cli.UsageError, a different class, so main() does not catch it")
 def test_python_dash_m_reports_usage_errors_without_traceback(workdir):
     p = start(["run", "good.toml", "--out", "a_file"], workdir, command=[sys.executable, "-m", "sim.cli"])
     so, se = p.communicate(timeout=600)

@@ -169,11 +169,9 @@ def test_money_is_conserved_through_closures():
     assert np.any(model.sector.reserves[closed] != 0)  # closed charities keep their (negative) balance
 
 
-@pytest.mark.xfail(strict=True, raises=ZeroDivisionError,
-                   reason="model bug: after a funding event with change = -1 (allowed by the schema) contracts are "
-                          "awarded with funding_at_start = 0, and their re-tender divides by it in tendering.tender")
 def test_funding_cut_to_zero_by_an_event_does_not_crash():
+    """Regression: contracts awarded at zero funding used to divide by zero at their re-tender."""
     overrides = {"run.months": 10, "sector.charities": 40, "demand.clients": 300, "commissioning.contract_months": 3,
                  "events": [{"month": 2, "kind": "funding", "change": -1.0}]}
     model = run_checked(overrides, seed=1)
-    assert model.current["contracts_active"] == 0 or all(c.value == 0 for c in model.contracts.values())
+    assert all(c.value == 0 for c in model.contracts.values() if c.start >= 2)  # no money, no funded work
