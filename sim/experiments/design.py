@@ -41,7 +41,7 @@ import hashlib
 import itertools
 import json
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -131,7 +131,7 @@ class RunSpec:
     params: dict[str, Any]
     replication: int
     seed: int
-    scenario: dict = field(repr=False, compare=False)
+    scenario: dict | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -145,6 +145,7 @@ class Experiment:
     parameters: dict[str, list[Any] | Range]
     points: list[dict[str, Any]]
     bases: dict[str, Scenario]
+    _scenario_cache: tuple[int, dict] | None = field(default=None, repr=False, compare=False)
 
     @property
     def metrics(self) -> list[str]:
@@ -175,23 +176,33 @@ class Experiment:
         return _hash(self.resolved() | {"source": None})
 
     def runs(self):
-        """Every run, point by point, replication by replication (a generator: sweeps may be large)."""
+        """Every run, point by point, replication by replication (a generator: sweeps may be large).
+
+        Runs carry no scenario (``scenario=None``); :meth:`with_scenario` adds it just before a
+        run is sent to a worker, so a plan of many runs stays small in memory.
+        """
         for point_index, point in enumerate(self.points):
-            scenario = self.scenario_for(point)
-            data = scenario.model_dump(mode="json")
             params = {k: v for k, v in point.items() if k != "scenario"}
             # a sampler may draw the same point twice (Morris trajectories do); each draw is its own run
             keyed = point if self.settings.design == "full_factorial" else {**point, "design_index": point_index}
+            scenario_seed = params.get("run.seed", self.fixed.get("run.seed", self.bases[point["scenario"]].run.seed))
             for rep in range(self.settings.replications):
                 key = run_key(keyed, rep)
-                yield RunSpec(key, point_index, point["scenario"], params, rep, self._seed(key, rep, scenario), data)
+                yield RunSpec(key, point_index, point["scenario"], params, rep, self._seed(key, rep, scenario_seed))
 
-    def _seed(self, key: str, replication: int, scenario: Scenario) -> int:
+    def with_scenario(self, run: RunSpec) -> RunSpec:
+        """The run with its full scenario (as a plain dict) attached, ready for a worker."""
+        cached = self._scenario_cache
+        if cached is None or cached[0] != run.point:
+            cached = self._scenario_cache = (run.point, self.scenario_for(self.points[run.point]).model_dump(mode="json"))
+        return replace(run, scenario=cached[1])
+
+    def _seed(self, key: str, replication: int, scenario_seed: int) -> int:
         rule = self.settings.seeds
         if rule == "common":
             return derive_seed(self.settings.seed, f"replication-{replication}")
         if rule == "scenario":  # the seeds 'partnersim run SCENARIO --seeds N' uses
-            return derive_seed(scenario.run.seed, replication)
+            return derive_seed(int(scenario_seed), replication)
         return derive_seed(self.settings.seed, key)
 
     def scenario_for(self, point: dict[str, Any]) -> Scenario:

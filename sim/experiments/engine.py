@@ -197,9 +197,9 @@ def run_sweep(
             pass
         elif cluster.client is None:
             for run in todo:
-                record(execute_run(run, metrics, run_fn), run)
+                record(execute_run(exp.with_scenario(run), metrics, run_fn), run)
         else:
-            _run_on_dask(cluster.client, todo, metrics, run_fn, record, max_in_flight or max(4, 2 * cluster.workers))
+            _run_on_dask(cluster.client, exp, todo, metrics, run_fn, record, max_in_flight or max(4, 2 * cluster.workers))
     finally:
         if bar is not None:
             bar.close()
@@ -212,7 +212,8 @@ def run_sweep(
     return summary
 
 
-def _run_on_dask(client, todo: list[RunSpec], metrics: list[str], run_fn, record, max_in_flight: int) -> None:
+def _run_on_dask(client, exp: Experiment, todo: list[RunSpec], metrics: list[str], run_fn, record,
+                 max_in_flight: int) -> None:
     """Submit runs keeping at most ``max_in_flight`` futures alive; record each as it completes."""
     from distributed import as_completed
 
@@ -224,7 +225,7 @@ def _run_on_dask(client, todo: list[RunSpec], metrics: list[str], run_fn, record
         run = next(pending, None)
         if run is None:
             return False
-        fut = client.submit(execute_run, run, metrics, run_fn, key=f"partnersim-run-{run.key}", pure=False, retries=0)
+        fut = client.submit(execute_run, exp.with_scenario(run), metrics, run_fn, key=f"partnersim-run-{run.key}", pure=False, retries=0)
         by_key[fut.key] = run
         ac.add(fut)
         return True
