@@ -44,15 +44,30 @@ def _children_map() -> dict[int, list[int]]:
     return kids
 
 
-def tree_pids(root: int) -> list[int]:
-    """The process and all its living descendants."""
+def tree_pids(root: int) -> list[tuple[int, int]]:
+    """The process and all its living descendants, as (pid, depth below the root)."""
     kids = _children_map()
-    out, todo = [], [root]
+    out, todo = [], [(root, 0)]
     while todo:
-        pid = todo.pop()
-        out.append(pid)
-        todo.extend(kids.get(pid, ()))
+        pid, depth = todo.pop()
+        out.append((pid, depth))
+        todo.extend((k, depth + 1) for k in kids.get(pid, ()))
     return out
+
+
+def _role(pid: int, depth: int) -> str:
+    if depth == 0:
+        return "driver"
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        cmd = ""
+    if "resource_tracker" in cmd:
+        return "resource tracker"
+    if "spawn_main" in cmd or "forkserver" in cmd:
+        # LocalCluster(processes=True): the nannies live in the driver; each spawns one worker process
+        return "Dask worker" if depth == 1 else f"spawned process (depth {depth})"
+    return f"child (depth {depth})"
 
 
 def rss_kb(pid: int) -> int:
@@ -75,12 +90,21 @@ class TreeSampler(threading.Thread):
         self.peak_kb = 0
         self.peak_procs = 0
         self.samples = 0
+        self.per_pid: dict[int, list] = {}  # pid -> [role, peak kB]
         self._halt = threading.Event()
 
     def run(self) -> None:
         while not self._halt.is_set():
             pids = tree_pids(self.root)
-            total = sum(rss_kb(p) for p in pids)
+            total = 0
+            for pid, depth in pids:
+                kb = rss_kb(pid)
+                total += kb
+                rec = self.per_pid.get(pid)
+                if rec is None:
+                    rec = self.per_pid[pid] = ["", 0]
+                if kb > rec[1]:  # name it when it peaks (a fresh fork still shows its parent's command line)
+                    rec[0], rec[1] = _role(pid, depth), kb
             self.samples += 1
             if total > self.peak_kb:
                 self.peak_kb, self.peak_procs = total, len(pids)
@@ -131,6 +155,7 @@ def run_case(script: str, args: dict, timeout: float = 1800.0, interval: float =
     data.update(
         maxrss_mb=usage.ru_maxrss / 1024, tree_rss_mb=sampler.peak_kb / 1024, tree_procs=sampler.peak_procs,
         user_s=usage.ru_utime, sys_s=usage.ru_stime, wall_s=wall,
+        processes=sorted(([role, kb / 1024] for role, kb in sampler.per_pid.values() if kb), key=lambda r: -r[1]),
     )
     return data
 
