@@ -547,3 +547,32 @@ def test_unfunded_joint_services_join_know_how_with_access(small_scenario):
     model.run_for(24)
     assert model.counters["unfunded_formed"] == 0
     assert all(p.joint_service is None for p in model.partnerships)
+
+
+def test_joint_training_keeps_frontline_ties_strong(small_scenario, seeded_values):
+    def partner_frontline(model):
+        df = model.monthly_frame()
+        return float(df.loc[df["month"] > 6, "rel_partner_frontline_mean"].mean())
+
+    trained = small_scenario("family_alliance", partnership__joint_training_months=3)
+    untrained = small_scenario("family_alliance", partnership__joint_training_months=0)
+    a, b = seeded_values(trained, partner_frontline), seeded_values(untrained, partner_frontline)
+    assert greater(a, b) < ALPHA
+
+
+def test_system_change_needs_statutory_engagement(small_scenario):
+    """Barriers fall only through long-running partnership work with statutory buy-in."""
+    kw = dict(run__months=36, sector__charities=80, demand__clients=800, system__learning_rate=0.1)
+    engaged = small_scenario("golden_key", statutory__engagement=1.0, **kw)
+    for seed in sim.replication_seeds(engaged, 3):
+        model = sim.PartnershipModel(engaged, seed=seed)
+        model.run_for(36)
+        barrier = model.monthly_frame()["system_barrier_index"]
+        assert barrier.iloc[-1] < 1.0
+        assert barrier.iloc[0] == 1.0
+    for off in (dict(statutory__engagement=0.0), dict(statutory__engagement=1.0, system__learning_rate=0.0)):
+        sc = small_scenario("golden_key", **{**kw, **off})
+        for seed in sim.replication_seeds(sc, 2):
+            model = sim.PartnershipModel(sc, seed=seed)
+            model.run_for(36)
+            assert (model.monthly_frame()["system_barrier_index"] == 1.0).all()
