@@ -7,9 +7,6 @@ are directions and contracts, never tuned numbers.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -51,15 +48,3 @@ def small_scenario():
 def seeded_values():
     """Factory: per-seed values of ``fn(model)`` over fixed replication seeds."""
     return per_seed
-
-
-@pytest.fixture
-def cli(tmp_path):
-    """Run the command line in a subprocess: ``cli("run", "x.toml")`` -> CompletedProcess."""
-
-    def call(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-        env = {**os.environ, "PYTHONHASHSEED": "0", "COLUMNS": "200"}
-        return subprocess.run([sys.executable, "-m", "sim.cli", *map(str, args)], capture_output=True, text=True,
-                              cwd=cwd or tmp_path, env=env, timeout=timeout)
-
-    return call

@@ -15,7 +15,7 @@ import sim
 OVERRIDES = {"run.months": 18, "sector.charities": 60, "demand.clients": 600}
 
 
-def frame(name: str, seed: int) -> "sim.RunResult":
+def frame(name: str, seed: int) -> sim.PartnershipModel:
     model = sim.PartnershipModel(sim.load_scenario(name, OVERRIDES), seed=seed)
     model.run_for(18)
     return model
