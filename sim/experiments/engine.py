@@ -216,6 +216,7 @@ def _run_on_dask(client, exp: Experiment, todo: list[RunSpec], metrics: list[str
                  max_in_flight: int) -> None:
     """Submit runs keeping at most ``max_in_flight`` futures alive; record each as it completes."""
     from distributed import as_completed
+    from distributed.scheduler import KilledWorker
 
     by_key = {}
     pending = iter(todo)
@@ -225,7 +226,8 @@ def _run_on_dask(client, exp: Experiment, todo: list[RunSpec], metrics: list[str
         run = next(pending, None)
         if run is None:
             return False
-        fut = client.submit(execute_run, exp.with_scenario(run), metrics, run_fn, key=f"partnersim-run-{run.key}", pure=False, retries=0)
+        fut = client.submit(execute_run, exp.with_scenario(run), metrics, run_fn, key=f"partnersim-run-{run.key}",
+                            pure=False, retries=0)
         by_key[fut.key] = run
         ac.add(fut)
         return True
@@ -237,8 +239,13 @@ def _run_on_dask(client, exp: Experiment, todo: list[RunSpec], metrics: list[str
         run = by_key.pop(fut.key)
         try:
             result = fut.result()
-        except Exception as err:  # noqa: BLE001 - e.g. the worker died (KilledWorker): record, carry on
-            result = {"key": run.key, "ok": False, "error": f"{type(err).__name__}: {err}"}
+        except KilledWorker as err:  # the run took its worker down (memory, a crash): a failure of this run
+            result = {"key": run.key, "ok": False, "error": f"KilledWorker: {err}"}
+        except Exception as err:  # noqa: BLE001 - the cluster, not the run, failed: stop; a rerun resumes
+            from ..cli import UsageError
+
+            raise UsageError(f"lost the Dask cluster ({type(err).__name__}: {err}); finished runs are on disk, "
+                             "run the same command again to resume") from None
         fut.release()
         record(result, run)
         submit_next()

@@ -127,3 +127,24 @@ def test_a_folder_of_another_experiment_is_refused(tmp_path, reference_sweep):
     other = load_experiment(write_experiment(tmp_path, "other", values=(12, 24)))
     with pytest.raises(UsageError, match="different experiment"):
         run_sweep(other, reference, workers=0, progress=False)
+
+
+def test_futures_in_flight_stay_bounded(tmp_path, reference_sweep):
+    """Memory stays flat: never more than max_in_flight runs submitted and not yet recorded."""
+    from distributed import Client, LocalCluster
+
+    from sim.experiments.engine import _run_on_dask
+
+    path, _ = reference_sweep
+    exp = load_experiment(path)
+    todo = list(exp.runs())
+    seen, recorded = [], []
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0") as cluster, \
+            Client(cluster) as client:
+        def record(result, run):
+            seen.append(len(client.futures))
+            recorded.append(run.key)
+
+        _run_on_dask(client, exp, todo, exp.metrics, None, record, max_in_flight=3)
+    assert sorted(recorded) == sorted(r.key for r in todo)
+    assert max(seen) <= 3
