@@ -44,8 +44,9 @@ from dashboards import comparison, figures, levers, network, texts  # noqa: E402
 
 log = logging.getLogger("partnersim.dashboard")
 
-#: Pause between months when playing (seconds); drawing takes longer than this anyway.
-PLAY_PAUSE = 0.05
+#: Seconds per month when playing, by speed. Pacing keeps the browser in step with the model: unpaced,
+#: the server runs far ahead of what the page has drawn, and Pause lands many months late.
+PLAY_SPEEDS = {"Slow": 1.0, "Normal": 0.35, "Fast": 0.12}
 
 #: Comparison size: 2 x 5 runs of the scenario's horizon take well under a minute on two cores.
 COMPARE_SEEDS = comparison.DEFAULT_SEEDS
@@ -268,6 +269,7 @@ def Page():
     problem = solara.use_reactive("")  # settings that cannot be used, in words
     notices = solara.use_reactive([])
     playing = solara.use_reactive(False)
+    speed = solara.use_reactive("Normal")
     layer = solara.use_reactive("managerial")
     step_error = solara.use_reactive("")
     compare_months = solara.use_reactive(0)  # 0 = the scenario's whole horizon
@@ -285,6 +287,7 @@ def Page():
     @guarded('start', problem.set)
     def rebuild(name: str | None = None, values: dict | None = None) -> None:
         """A fresh run at month 0 with the current scenario and levers."""
+        log.info("dashboard: new run of %s", name or scenario_name.value)
         name = name or scenario_name.value
         values = lever_state.value if values is None else values
         playing.set(False)
@@ -310,12 +313,15 @@ def Page():
 
     solara.use_effect(lambda: rebuild(first, lever_state.value) if first else None, [])  # the first run, once per session
 
-    def step_once() -> bool:
-        """Advance one month; False (with a plain message) when the run cannot go on."""
-        if state.model is None or state.finished:
-            return False
+    def step_once(model: Any = None) -> bool:
+        """Advance one month; False (with a plain message) when the run cannot go on.
+
+        ``model``: the run the caller means; a run replaced meanwhile (Reset, a new lever) is not stepped.
+        """
         try:
             with state.lock:
+                if state.model is None or state.finished or (model is not None and state.model is not model):
+                    return False
                 state.model.step()
         except Exception as err:  # noqa: BLE001
             step_error.set(plain_error("advance to the next month", err))
@@ -324,11 +330,13 @@ def Page():
         return True
 
     def play_loop() -> None:
+        model = state.model
         try:
             while playing.value:
-                if not step_once():
+                started = time.monotonic()
+                if not step_once(model):
                     break
-                time.sleep(PLAY_PAUSE)
+                time.sleep(max(0.02, PLAY_SPEEDS.get(speed.value, 0.35) - (time.monotonic() - started)))
         finally:
             if playing.value:
                 playing.set(False)
@@ -349,6 +357,8 @@ def Page():
 
     @guarded('apply that setting', problem.set)
     def change_lever(key: str, value: Any) -> None:
+        if lever_state.value.get(key) == value:  # a control echoing its own value is not a change
+            return
         values = {**lever_state.value, key: value}
         lever_state.set(values)
         rebuild(values=values)
@@ -462,7 +472,7 @@ def Page():
         for note in notices.value:
             solara.Info(note, classes=["settings-notice"], dense=True)
 
-        RunControls(state, playing, rebuild, step_once)
+        RunControls(state, playing, speed, rebuild, step_once)
         if step_error.value:
             solara.Warning(step_error.value, classes=["step-problem"])
 
@@ -481,9 +491,10 @@ def Page():
                 MetricsView(state)
 
         with solara.Card("Compare with the baseline", margin=0, classes=["comparison-card"]):
-            solara.Text(f"Runs the baseline and your current settings {COMPARE_SEEDS} times each, with the same "
-                        "random seeds, in the background, and shows how the end of the run differs. Shorter runs "
-                        "finish sooner.", classes=["lever-help"])
+            solara.Text(f"Chance plays a part in the model, so one run proves little. This runs the comparison and "
+                        f"your current settings {COMPARE_SEEDS} times each (the same {COMPARE_SEEDS} chance draws for "
+                        "both), in the background, and shows how the end of the run differs and how sure that is. "
+                        "Shorter runs finish sooner.", classes=["lever-help"])
             done, total = compare_progress.value
             busy = total > 0
             horizon = max(state.horizon, 1)
@@ -518,7 +529,7 @@ def Page():
 
 
 @solara.component
-def RunControls(state: RunState, playing: solara.Reactive[bool], reset, step):
+def RunControls(state: RunState, playing: solara.Reactive[bool], speed: solara.Reactive[str], reset, step):
     """Reset, Play/Pause and Step, as in Mesa's ModelController, and the month reached."""
     update_counter.get()
     running = playing.value
@@ -527,13 +538,16 @@ def RunControls(state: RunState, playing: solara.Reactive[bool], reset, step):
         solara.Button("Pause" if running else "Play", on_click=lambda: playing.set(not playing.value),
                       color="primary", disabled=state.model is None or (state.finished and not running),
                       classes=["btn-play"])
-        solara.Button("Step", on_click=step, color="primary",
+        solara.Button("Step", on_click=lambda: step(), color="primary",
                       disabled=state.model is None or running or state.finished, classes=["btn-step"])
         if state.model is None:
             solara.Text("No run", classes=["month-label"])
         else:
             end = " (end of the run)" if state.finished else ""
             solara.Text(f"Month {state.month} of {state.horizon}{end}", classes=["month-label"])
+        solara.Text("Speed:", style="margin-left: 16px;")
+        solara.ToggleButtonsSingle(value=speed.value, values=list(PLAY_SPEEDS), on_value=speed.set, dense=True,
+                                   classes=["speed-toggle"])
     solara.Text("Step moves the model on one month; Play keeps going until you press Pause or the run ends; "
                 "Reset starts again at month 0 with the same settings.", classes=["lever-help"])
 

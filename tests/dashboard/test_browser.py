@@ -189,7 +189,7 @@ def test_commissioner_walkthrough(dashboard_server, browser, output_dir):
     page.click(".btn-play")
     page.wait_for_function("() => parseInt(document.querySelector('.month-label').innerText.split(' ')[1]) >= 6",
                            timeout=60_000)
-    assert page.inner_text(".btn-play").lower() == "pause"
+    assert page.inner_text(".btn-play").lower() == "pause", f"stopped by itself at {page.inner_text('.month-label')}"
     page.click(".btn-play")
     page.wait_for_selector(".btn-step:not([disabled])")
     paused_at = month(page)
