@@ -361,10 +361,17 @@ def render(res: dict, f: dict, mach: dict, cfg: dict, quick: bool, command: str)
     a("")
     a("### Sweeps")
     a("")
+    by = res["sweep"][1][0].get("measured_by", "sweep_bench.own_sweep")
+    if by == "sweep_throughput.sweep":
+        how = ("measured by `sweep_throughput.sweep` (experiments/benchmarks/sweep_throughput.py), run in a fresh "
+               "subprocess per sweep by sweep_bench.py; steady state is (runs - 1) / (time from the first result to "
+               "the last as they reach the client)")
+    else:
+        how = ("measured by sweep_bench.py's own sweep; steady state is (runs - 1) / (time between the first and "
+               "the last result file written)")
     a(f"`sim.experiments.run_sweep` on an experiment of {f['sweep_runs']} replications of the baseline (96 months), "
-      "embedded Dask LocalCluster, written to a temporary folder (experiments/benchmarks/sweep_bench.py). "
-      "End to end includes starting the cluster, writing every result and consolidating; steady state is "
-      "(runs - 1) / (time between the first and the last result file written).")
+      f"embedded Dask LocalCluster, results in a temporary folder; {how}. End to end includes starting the "
+      "cluster, writing every result and consolidating.")
     a("")
     a("| Workers | Reps | Median end to end (s) | Runs/s end to end | Runs/s steady | Peak tree RSS (MB) | Ends (s) |")
     a("|---|---|---|---|---|---|---|")

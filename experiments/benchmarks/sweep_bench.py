@@ -1,5 +1,10 @@
 """One sweep of the baseline through the project's own sweep engine, timed from inside.
 
+The sweep itself is ``sweep_throughput.sweep`` (the sweep-throughput benchmark
+next to this file) when it is there; this file only runs it in a fresh
+subprocess for bench.py and reports its figures in bench.py's units. Without
+it, the fallback below does the same with its own experiment file.
+
     python sweep_bench.py '{"runs": 24, "workers": 2, "months": null}' RESULT.json
 
 Writes an experiment file (the baseline, ``runs`` replications, one point) to a
@@ -27,6 +32,20 @@ from proctree import child_main
 
 
 def sweep(args: dict) -> dict:
+    runs, workers, months = int(args["runs"]), int(args["workers"]), args.get("months")
+    try:
+        import sweep_throughput
+    except ImportError:
+        return own_sweep(args)
+    r = sweep_throughput.sweep(runs, int(months or 96), workers)
+    return {
+        "runs": runs, "workers": workers, "months": months or 96, "seconds": r["seconds"],
+        "runs_per_s": r["runs_per_min"] / 60, "steady_runs_per_s": r["steady_runs_per_min"] / 60,
+        "done": runs, "failed": 0, "engine_workers": workers, "measured_by": "sweep_throughput.sweep",
+    }
+
+
+def own_sweep(args: dict) -> dict:
     from sim.experiments import load_experiment, run_sweep
 
     runs, workers, months = int(args["runs"]), int(args["workers"]), args.get("months")
@@ -55,6 +74,7 @@ def sweep(args: dict) -> dict:
             "runs": runs, "workers": workers, "months": months or 96,
             "seconds": seconds, "runs_per_s": runs / seconds, "steady_runs_per_s": steady,
             "done": summary.done, "failed": summary.failed, "engine_workers": summary.workers,
+            "measured_by": "sweep_bench.own_sweep",
         }
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
