@@ -465,6 +465,7 @@ def Page():
                 LeverControl(lever, lever_state.value.get(lever.key), change_lever)
             solara.Button("Restore the scenario's own settings", on_click=restore_levers, text=True,
                           classes=["restore-levers"])
+            solara.Text("Puts every lever back to the value the chosen scenario sets.", classes=["lever-help"])
 
     with solara.Column(style="padding: 4px 12px;"):
         if problem.value:
@@ -548,8 +549,8 @@ def RunControls(state: RunState, playing: solara.Reactive[bool], speed: solara.R
         solara.Text("Speed:", style="margin-left: 16px;")
         solara.ToggleButtonsSingle(value=speed.value, values=list(PLAY_SPEEDS), on_value=speed.set, dense=True,
                                    classes=["speed-toggle"])
-    solara.Text("Step moves the model on one month; Play keeps going until you press Pause or the run ends; "
-                "Reset starts again at month 0 with the same settings.", classes=["lever-help"])
+    solara.Text("Step moves the model on one month; Play keeps going until you press Pause or the run ends, at the "
+                "speed you choose; Reset starts again at month 0 with the same settings.", classes=["lever-help"])
 
 
 @solara.component

@@ -238,6 +238,13 @@ def test_commissioner_walkthrough(dashboard_server, browser, output_dir):
     browser.shot(page, "exported")
     assert_clean(page, browser)
 
+    # reset: back to month 0 with the same settings
+    page.click(".btn-reset")
+    page.wait_for_function("() => document.querySelector('.month-label').innerText.startsWith('Month 0 ')")
+    assert "120 months" in page.inner_text(".lever-contract_months label")
+    browser.shot(page, "reset")
+    assert_clean(page, browser)
+
     print("\ndashboard timings:", json.dumps(timings))
     (output_dir / "timings.json").write_text(json.dumps(timings, indent=2) + "\n")
 
