@@ -25,8 +25,14 @@ def growth(strength: np.ndarray, rate: np.ndarray | float) -> np.ndarray:
 
 
 def decay(strength: np.ndarray, rate: float, contact: np.ndarray) -> np.ndarray:
-    """Ties without contact this month lose ``rate`` of their strength."""
-    return np.where(contact, strength, strength * (1.0 - rate))
+    """Ties lose ``rate`` of their strength in a month without contact.
+
+    ``contact`` is the share of a full month's contact (0-1, or a bool): a tie
+    kept up only half the time decays at half the rate, so thin contact holds
+    a tie at a lower strength than full contact does.
+    """
+    share = np.clip(np.asarray(contact, dtype=float), 0.0, 1.0)
+    return strength * (1.0 - rate * (1.0 - share))
 
 
 class RelationshipNetwork:
@@ -116,11 +122,16 @@ class RelationshipNetwork:
         self.frontline[idx] *= keep
 
     def update(self) -> None:
-        """Monthly growth from this month's contact and decay where there was none."""
+        """Monthly growth from this month's contact, and decay in proportion to missing contact.
+
+        A full month of contact is the layer's growth rate (governance for
+        managers, joint delivery for frontline staff).
+        """
         p = self.params
         cm, cf = self.contact_managerial, self.contact_frontline
-        self.managerial = decay(growth(self.managerial, cm), p.managerial_decay, cm > 0)
-        self.frontline = decay(growth(self.frontline, cf), p.frontline_decay, cf > 0)
+        full_m, full_f = max(p.managerial_growth, 1e-12), max(p.frontline_growth, 1e-12)
+        self.managerial = decay(growth(self.managerial, cm), p.managerial_decay, cm / full_m)
+        self.frontline = decay(growth(self.frontline, cf), p.frontline_decay, cf / full_f)
         self._reset_contact()
 
     def drop_organisation(self, i: int) -> None:

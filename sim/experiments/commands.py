@@ -53,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--metric", action="append", help="metric to rank levers for (repeatable; default partnerships_active)")
     _cluster_args(p)
     p.add_argument("--out", help="results folder (default: results/EXPERIMENT_NAME)")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=cmd_sensitivity)
 
@@ -61,10 +61,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Fit a shallow decision tree to a sweep's runs and describe the boxes of lever "
                        "values where collapse is likely (coverage and density, as in PRIM).")
     p.add_argument("source", help="a sweep results folder, or an experiment file to run first")
-    p.add_argument("--where", default=None, help="what counts as collapse, e.g. \"partnerships_active <= 1\" (the default)")
-    p.add_argument("--depth", type=int, default=3, help="depth of the tree (default 3)")
+    p.add_argument("--where", default=None, help="what counts as collapse, e.g. \"partners_delivering_mean <= 2\" "
+                   "(default: the experiment's [discovery] where, else \"partnerships_active <= 1\")")
+    p.add_argument("--depth", type=int, default=None, help="depth of the tree (default: the experiment's, else 3)")
     _cluster_args(p)
     p.add_argument("--out", help="results folder when SOURCE is an experiment (default: results/EXPERIMENT_NAME)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=cmd_discover)
 
@@ -244,11 +246,12 @@ def cmd_discover(args) -> int:
     from .discovery import DEFAULT_CONDITION, DiscoveryError, discover, parse_condition
     from .storage import write_json
 
-    try:
-        condition = parse_condition(args.where or DEFAULT_CONDITION)
-    except DiscoveryError as err:
-        raise UsageError(str(err)) from None
-    if args.depth < 1:
+    if args.where is not None:
+        try:
+            parse_condition(args.where)
+        except DiscoveryError as err:
+            raise UsageError(str(err)) from None
+    if args.depth is not None and args.depth < 1:
         raise UsageError(f"--depth: must be 1 or more (got {args.depth})")
     source = Path(args.source)
     if source.is_dir():
@@ -260,6 +263,7 @@ def cmd_discover(args) -> int:
         if manifest.get("kind") != "sweep":
             raise UsageError(f"{out}: not a sweep folder; discovery needs a sweep that varies levers")
         levers = list(manifest["experiment"]["parameters"])
+        settings = manifest["experiment"].get("discovery") or {}
     else:
         exp = load_experiment(args.source)
         out = _out_dir(args, exp.name)
@@ -267,11 +271,15 @@ def cmd_discover(args) -> int:
         if summary.left:
             raise UsageError(f"{out}: {summary.left} runs not finished; run the command again to resume")
         levers = exp.parameter_names
+        settings = exp.discovery.model_dump()
+    # the command line wins over the experiment's [discovery] table, which wins over the default
+    condition = parse_condition(args.where or settings.get("where") or DEFAULT_CONDITION)
+    depth = args.depth or settings.get("depth") or 3
     runs = pd.read_parquet(out / "runs.parquet")
     if condition.metric not in runs.columns:
         raise UsageError(f"--where: metric {condition.metric!r} was not kept by this sweep")
     try:
-        result = discover(runs, levers, condition, max_depth=args.depth)
+        result = discover(runs, levers, condition, max_depth=depth)
     except DiscoveryError as err:
         raise UsageError(str(err)) from None
     write_json(out / "discovery.json", result)

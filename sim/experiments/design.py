@@ -114,8 +114,14 @@ class ExperimentSection(_Strict):
         return metrics
 
 
+class DiscoverySection(_Strict):
+    where: str | None = Field(None, description="What counts as collapse, e.g. 'partners_delivering_mean <= 2'")
+    depth: int = Field(3, ge=1, le=10, description="Depth of the decision tree")
+
+
 class ExperimentFile(_Strict):
     experiment: ExperimentSection
+    discovery: DiscoverySection = Field(default_factory=DiscoverySection)
     set: dict[str, Any] = Field(default_factory=dict)
     parameters: dict[str, list[Any] | Range] = Field(default_factory=dict)
     variants: dict[str, dict[str, Any]] = Field(default_factory=dict)
@@ -145,6 +151,7 @@ class Experiment:
     parameters: dict[str, list[Any] | Range]
     points: list[dict[str, Any]]
     bases: dict[str, Scenario]
+    discovery: DiscoverySection = field(default_factory=DiscoverySection)
     _scenario_cache: tuple[int, dict] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -169,11 +176,12 @@ class Experiment:
             "parameters": {k: (v.model_dump() if isinstance(v, Range) else v) for k, v in self.parameters.items()},
             "points": self.points,
             "scenarios": {n: s.model_dump(mode="json") for n, s in self.bases.items()},
+            "discovery": self.discovery.model_dump(),
         }
 
     def fingerprint(self) -> str:
-        """A hash of everything that decides the runs and their results."""
-        return _hash(self.resolved() | {"source": None})
+        """A hash of everything that decides the runs and their results (not how they are analysed)."""
+        return _hash(self.resolved() | {"source": None, "discovery": None})
 
     def runs(self):
         """Every run, point by point, replication by replication (a generator: sweeps may be large).
@@ -276,7 +284,14 @@ def load_experiment(name: str | Path | dict, source: str | None = None) -> Exper
         raise ExperimentError(src, f"variants.{unused[0]}", "variant is not listed in experiment.scenarios")
     _check_levers(bases, spec.set, spec.parameters, settings.months, src)
     points = design_points(settings, spec.parameters)
-    return Experiment(src, stem, settings, spec.set, spec.parameters, points, bases)
+    if spec.discovery.where is not None:
+        from .discovery import DiscoveryError, parse_condition
+
+        try:
+            parse_condition(spec.discovery.where)
+        except DiscoveryError as err:
+            raise ExperimentError(src, "discovery.where", str(err).split(": ", 1)[-1]) from None
+    return Experiment(src, stem, settings, spec.set, spec.parameters, points, bases, spec.discovery)
 
 
 def _base_scenario(name: str, variants: dict[str, dict[str, Any]], src: str) -> Scenario:
@@ -333,8 +348,10 @@ def _describe(err: ValidationError, src: str) -> ExperimentError:
     key = ".".join(loc)
     if first["type"] == "extra_forbidden":
         if len(loc) == 1:
-            return ExperimentError(src, key, "unknown table; allowed: [experiment], [set], [parameters], [variants.NAME]")
-        model = {"experiment": ExperimentSection, "parameters": Range}.get(loc[0], ExperimentSection)
+            return ExperimentError(src, key, "unknown table; allowed: [experiment], [set], [parameters], "
+                                   "[variants.NAME], [discovery]")
+        model = {"experiment": ExperimentSection, "parameters": Range, "discovery": DiscoverySection}.get(
+            loc[0], ExperimentSection)
         return ExperimentError(src, key, f"unknown key; allowed: {', '.join(model.model_fields)}")
     if first["type"] == "missing":
         return ExperimentError(src, key, "required key is missing")
