@@ -317,3 +317,22 @@ def test_run_json_matches_the_python_api(results):
     table = sim.summarise(final)
     for name in sim.BRIEF_METRICS:
         assert doc["metrics"][name]["mean"] == pytest.approx(table.loc[name, "mean"], nan_ok=True)
+
+
+NEGATIVE_LISTS = {
+    "negative_size_share": ("[sector]\nsize_shares = [1.5, -0.5, 0.0, 0.0]\n", "sector.size_shares"),
+    "negative_needs_prob": ("[demand]\nneeds_count_probs = [1.5, -0.5]\n", "demand.needs_count_probs"),
+    "negative_domain_weight": ("[demand]\ndomain_weights = [-1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]\n", "demand.domain_weights"),
+    "zero_domain_weights": ("[demand]\ndomain_weights = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]\n", "demand.domain_weights"),
+}
+
+
+@pytest.mark.xfail(strict=True, reason="model bug: list elements of sector.size_shares, demand.needs_count_probs and "
+                   "demand.domain_weights are not range-checked; negative probabilities crash numpy with a traceback, "
+                   "all-zero or negative weights run with NaN warnings")
+@pytest.mark.parametrize("case", sorted(NEGATIVE_LISTS))
+def test_negative_probabilities_and_weights_are_bad_input(tmp_path, capsys, case):
+    text, key = NEGATIVE_LISTS[case]
+    (tmp_path / f"{case}.toml").write_text(text)
+    r = call_in_process(["validate", f"{case}.toml"], tmp_path, capsys)
+    assert_one_line_error(r, f"{case}.toml", key)
