@@ -76,6 +76,10 @@ BAD_FILES = {
     "loop_a.toml": 'extends = "loop_b.toml"\n',
     "loop_b.toml": 'extends = "loop_a.toml"\n',
     "self_loop.toml": 'extends = "self_loop.toml"\n',
+    "event_spec_key.toml": ('[[events]]\nmonth = 3\nkind = "commissioner"\n[events.spec]\nname = "X"\nkind = "pcc"\n'
+                            'budget_share = 0.5\ndomains = ["housing"]\nsettng = "all"\n'),
+    "event_unknown_commissioner.toml": '[[events]]\nmonth = 3\nkind = "retender"\ncommissioner = "Nobody"\n',
+    "prisons_too_many.toml": '[sector]\nlocalities = 4\nprisons = 4\n',
     "good.toml": 'extends = "baseline.toml"\n[run]\ntitle = "Good small"\nmonths = 3\n[sector]\ncharities = 20\n[demand]\nclients = 60\n',
 }
 
@@ -88,6 +92,10 @@ BAD_CASES = {
     "bad_choice": (["run", "bad_choice.toml"], ["bad_choice.toml", "commissioning.retender", "market_test"]),
     "wrong_type": (["run", "wrong_type.toml"], ["wrong_type.toml", "run.months"]),
     "malformed": (["run", "malformed.toml"], ["malformed.toml"]),
+    "event_spec_key": (["validate", "event_spec_key.toml"], ["event_spec_key.toml", "settng"]),
+    "event_unknown_commissioner": (["validate", "event_unknown_commissioner.toml"],
+                                   ["event_unknown_commissioner.toml", "Nobody"]),
+    "prisons_too_many": (["validate", "prisons_too_many.toml"], ["prisons_too_many.toml", "sector.prisons"]),
     "missing_file": (["run", "no_such_file.toml"], ["no_such_file.toml"]),
     "missing_parent": (["run", "missing_parent.toml"], ["missing_parent.toml", "no_such_parent.toml"]),
     "circular": (["run", "loop_a.toml"], ["loop_", "circular"]),
