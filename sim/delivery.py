@@ -61,7 +61,9 @@ def assign_contracts(model: PartnershipModel) -> None:
     caseload = np.bincount(cl.contract[~free], minlength=model.max_contract_id() + 1)
     order = list(model.contracts.values())
     model.rng.shuffle(order)
-    free_rows = np.flatnonzero(free)
+    # one random order of the waiting clients; each contract takes the first that fit
+    free_rows = model.rng.permutation(np.flatnonzero(free))
+    loc, bits = cl.locality[free_rows], cl.need_bits[free_rows]
     in_lot = np.zeros(model.sector.presence.shape[1], dtype=bool)
     for contract in order:
         room = int(contract.value / per_client) - int(caseload[contract.cid])
@@ -69,12 +71,11 @@ def assign_contracts(model: PartnershipModel) -> None:
             continue
         in_lot[:] = False
         in_lot[contract.lot] = True
-        fits = in_lot[cl.locality[free_rows]] & ((cl.need_bits[free_rows] & contract.commissioner.domain_bits) != 0)
-        rows = free_rows[fits]
-        if rows.size > room:
-            rows = model.rng.choice(rows, room, replace=False)
-        cl.contract[rows] = contract.cid
-        free_rows = free_rows[cl.contract[free_rows] < 0]
+        fits = np.flatnonzero(in_lot[loc] & ((bits & contract.commissioner.domain_bits) != 0))[:room]
+        cl.contract[free_rows[fits]] = contract.cid
+        keep = np.ones(free_rows.size, dtype=bool)
+        keep[fits] = False
+        free_rows, loc, bits = free_rows[keep], loc[keep], bits[keep]
 
 
 def provider_tables(model: PartnershipModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

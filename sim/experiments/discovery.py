@@ -122,7 +122,23 @@ def _boxes(tree, names: list[str], x: np.ndarray, y: np.ndarray) -> list[Box]:
     total = int(y.sum())
     out: list[Box] = []
 
+    def all_collapse(node: int) -> bool:
+        if t.children_left[node] == -1:
+            return t.value[node][0].argmax() == 1
+        return all_collapse(t.children_left[node]) and all_collapse(t.children_right[node])
+
+    def below(node: int) -> set[int]:
+        if t.children_left[node] == -1:
+            return {node}
+        return below(t.children_left[node]) | below(t.children_right[node])
+
     def walk(node: int, rules: list[str]) -> None:
+        if t.children_left[node] != -1 and all_collapse(node):  # splits that change nothing: one box
+            in_box = np.isin(leaves, list(below(node)))
+            n, c = int(in_box.sum()), int(y[in_box].sum())
+            if n and c:
+                out.append(Box(_simplify(rules), n, c, c / total, c / n))
+            return
         if t.children_left[node] == -1:
             in_leaf = leaves == node
             n, c = int(in_leaf.sum()), int(y[in_leaf].sum())

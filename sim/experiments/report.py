@@ -219,8 +219,14 @@ def write_report(out_dir: str | Path, network: bool = True, max_metrics: int = 8
     metrics = [m for m in chosen if m in metric_cols][:max_metrics] if chosen else _key_metrics(metric_cols, max_metrics)
     groups = _groups(runs) if not runs.empty else []
     notes: list[str] = []
-    if len(groups) > MAX_GROUPS:
-        notes.append(f"The sweep has {len(groups)} points; the figures show the first {MAX_GROUPS}.")
+    design = manifest.get("experiment", {}).get("experiment", {}).get("design", "full_factorial")
+    if manifest.get("kind") == "sweep" and (design != "full_factorial" or len(groups) > MAX_GROUPS) and groups:
+        # a sampled design has one or two runs per point: pool them, and let sensitivity/discovery say what matters
+        pooled = f"all {len(runs)} runs"
+        runs, monthly = runs.assign(group=pooled), monthly.assign(group=pooled)
+        notes.append(f"The {len(groups)} points of this {design.replace('_', ' ')} design are pooled in the table "
+                     "and figures (bands span every run); the sections on levers and collapse say which levers matter.")
+        groups = [pooled]
     shown = groups[:MAX_GROUPS]
     md: list[str] = []
     sweep = manifest.get("kind") == "sweep"
