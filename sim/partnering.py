@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .agents import Charity
+
 if TYPE_CHECKING:
     from .agents import Partnership
     from .model import PartnershipModel
@@ -84,7 +86,10 @@ def search(model: PartnershipModel) -> None:
     s = model.sector
     alive = np.flatnonzero(s.alive)
     pressure = s.pressure()
-    chance = np.minimum(1.0, sc.partnership.search_rate * (1.0 + sc.partnership.pressure_search * pressure[alive]))
+    if type(model.charity(0)).search_chance is Charity.search_chance:  # the default rule, vectorised
+        chance = np.minimum(1.0, sc.partnership.search_rate * (1.0 + sc.partnership.pressure_search * pressure[alive]))
+    else:  # a subclass's own rule, asked of each charity
+        chance = np.array([model.charity(int(i)).search_chance() for i in alive])
     seekers = alive[model.rng.random(alive.size) < chance]
     if seekers.size == 0:
         return

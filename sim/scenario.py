@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -43,6 +43,10 @@ Domain = Literal[
 ]
 
 
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Weight = Annotated[float, Field(ge=0.0, le=1000.0)]
+
+
 class ScenarioError(ValueError):
     """Bad scenario input; ``str(err)`` is one line: file, key, what is allowed."""
 
@@ -68,7 +72,7 @@ class Sector(_Section):
     charities: int = Field(150, ge=2, le=20000, description="Number of voluntary organisations at the start")
     localities: int = Field(12, ge=1, le=1000, description="Number of places (community localities and prisons)")
     prisons: int = Field(3, ge=0, le=500, description="How many of the localities are prisons (must be fewer than localities)")
-    size_shares: list[float] = Field(
+    size_shares: list[Probability] = Field(
         [0.27, 0.54, 0.17, 0.02],
         min_length=4, max_length=4,
         description="Share of charities by annual income band: under 10k, 10k-500k, 500k-10m, over 10m (Clinks State of the Sector 2023)",
@@ -91,11 +95,11 @@ class Demand(_Section):
     growth: float = Field(0.0, ge=-0.9, le=5.0, description="Total fractional change in demand over the run (0.7 = +70%)")
     custody_share: float = Field(0.3, ge=0.0, le=1.0, description="Share of clients who are in prison (placed in prison localities)")
     court_order_share: float = Field(0.5, ge=0.0, le=1.0, description="Share of community clients on a court order with compulsory attendance; the rest are voluntary referrals")
-    needs_count_probs: list[float] = Field(
+    needs_count_probs: list[Probability] = Field(
         [0.62, 0.28, 0.07, 0.03], min_length=1, max_length=7,
         description="Probability that a client has 1, 2, 3, ... needs at once (Hard Edges 2015: 222k of 586k have two or more)",
     )
-    domain_weights: list[float] = Field(
+    domain_weights: list[Weight] = Field(
         [1.5, 0.8, 0.5, 1.3, 1.2, 0.8, 1.0], min_length=7, max_length=7,
         description="Relative prevalence of each need domain, in the order of `partnersim schema` DOMAINS (assumption)",
     )
@@ -243,6 +247,8 @@ class Scenario(_Section):
                 raise ValueError(f"events: retender names unknown commissioner {e.commissioner!r}; known: {sorted(known)}")
             if e.kind == "commissioner" and e.spec is None:
                 raise ValueError("events: a 'commissioner' event needs a spec table")
+        if sum(self.demand.domain_weights) <= 0:
+            raise ValueError("demand.domain_weights: at least one weight must be above 0")
         if abs(sum(self.demand.needs_count_probs) - 1.0) > 1e-6:
             raise ValueError("demand.needs_count_probs must sum to 1")
         if abs(sum(self.sector.size_shares) - 1.0) > 1e-6:

@@ -66,7 +66,7 @@ class Box:
 
     def sentence(self) -> str:
         where = " and ".join(self.rules) if self.rules else "everywhere"
-        return (f"collapse is likely when {where}: {self.density:.0%} of the {self.runs} runs there collapse "
+        return (f"Collapse is likely when {where}: {self.density:.0%} of the {self.runs} runs there collapse "
                 f"({self.coverage:.0%} of all collapses)")
 
 
@@ -103,16 +103,17 @@ def discover(runs: pd.DataFrame, levers: list[str], condition: Condition, max_de
             "collapse_share": float(y.mean())}
     if n_collapse == 0 or n_collapse == len(y):
         word = "never" if n_collapse == 0 else "always"
-        return base | {"boxes": [], "importance": {}, "tree": "",
-                       "summary": f"Collapse ({condition}) happens {word} in these {len(y)} runs; nothing to discover."}
+        line = f"Collapse ({condition}) happens {word} in these {len(y)} runs; nothing to discover."
+        return base | {"headline": line, "boxes": [], "importance": {}, "tree": "", "summary": line}
     tree = DecisionTreeClassifier(max_depth=max_depth, min_samples_leaf=max(2, len(y) // 20),
                                   class_weight="balanced", random_state=seed)
     tree.fit(x.to_numpy(), y)
     boxes = _boxes(tree, list(x.columns), x.to_numpy(), y)
     importance = {k: float(v) for k, v in sorted(zip(x.columns, tree.feature_importances_), key=lambda t: -t[1]) if v > 0}
-    summary = (f"Collapse ({condition}) in {n_collapse} of {len(y)} runs ({n_collapse / len(y):.0%}). "
-               + ("; ".join(b.sentence() for b in boxes[:3]) + "." if boxes else "No box of levers concentrates it."))
-    return base | {"boxes": [b.__dict__ for b in boxes], "importance": importance,
+    headline = f"Collapse ({condition}) in {n_collapse} of {len(y)} runs ({n_collapse / len(y):.0%})."
+    summary = headline + " " + (". ".join(b.sentence() for b in boxes[:3]) + "." if boxes
+                                else "No box of levers concentrates it.")
+    return base | {"headline": headline, "boxes": [b.__dict__ for b in boxes], "importance": importance,
                    "tree": export_text(tree, feature_names=list(x.columns)), "summary": summary}
 
 

@@ -307,7 +307,7 @@ def write_report(out_dir: str | Path, network: bool = True, max_metrics: int = 8
     disc_path = d / "discovery.json"
     if disc_path.is_file():
         disc = json.loads(disc_path.read_text())
-        md += ["## When do partnerships collapse?", "", disc["summary"], ""]
+        md += ["## When do partnerships collapse?", "", disc.get("headline", disc["summary"]), ""]
         for b in disc.get("boxes", [])[:5]:
             md.append(f"- {' and '.join(b['rules']) or 'everywhere'}: {b['density']:.0%} of {b['runs']} runs collapse "
                       f"({b['coverage']:.0%} of all collapses)")
