@@ -245,7 +245,7 @@ def ComparisonResult(result: dict):
         f"<td>{texts.format_difference(d.metric, d.ci_low)} to {texts.format_difference(d.metric, d.ci_high)}</td></tr>"
         for d in diffs)
     solara.HTML(tag="div", unsafe_innerHTML=(
-        "<table class='compare'><tr><th>At the end of the run</th><th>Baseline</th><th>This scenario</th>"
+        f"<table class='compare'><tr><th>At the end of the run</th><th>{escape(result['column'])}</th><th>Your settings</th>"
         f"<th>Difference</th><th>95% confidence interval</th></tr>{rows}</table>"))
     with solara.Details("More readings", expand=False):
         for d in diffs[5:]:
@@ -384,9 +384,10 @@ def Page():
             if compare_against.value == OWN_FILE:  # the same scenario, as its file sets it
                 base = sim.load_scenario(scenario_name.value)
                 base_title = f"{base.run.title} (as in its file)"
+                against, column = "without your changes", "Without your changes"
             else:
                 base = sim.load_scenario(baseline_file)
-                base_title = base.run.title
+                base_title, against, column = base.run.title, "the baseline", "Baseline"
             months = min(compare_months.value or built.scenario.run.months, built.scenario.run.months)
             jobs = comparison.plan(base, built.scenario, COMPARE_SEEDS, months=months)
         except Exception as err:  # noqa: BLE001
@@ -396,7 +397,8 @@ def Page():
         settings = ("levers as in the scenario file." if not changed else "levers changed: " + "; ".join(
             f"{levers.LEVERS_BY_KEY[k].label} {levers.LEVERS_BY_KEY[k].describe(v)}" for k, v in changed.items()) + ".")
         state.comparison_run = comparison.Run(jobs)
-        state.comparison_meta = dict(baseline_title=base_title, scenario_title=built.scenario.run.title,
+        state.comparison_meta = dict(baseline_title=base_title, against=against, column=column,
+                                     scenario_title=built.scenario.run.title,
                                      seeds=COMPARE_SEEDS, months=months, settings=settings)
         compare_progress.set((0, len(jobs)))
         compare_request.set(compare_request.value + 1)
@@ -412,7 +414,7 @@ def Page():
         try:
             run.start()
             monthly = run.wait(on_progress=lambda done, total: compare_progress.set((done, total)))
-            diffs = comparison.differences(monthly)
+            diffs = comparison.differences(monthly, against=state.comparison_meta["against"])
             meta = state.comparison_meta
             png = network.figure_png(figures.comparison_bands(monthly, texts.HEADLINES + ("rel_frontline_mean",),
                                                               meta["scenario_title"], meta["baseline_title"]))

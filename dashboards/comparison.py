@@ -191,8 +191,12 @@ def final_values(monthly: pd.DataFrame) -> pd.DataFrame:
     return last.set_index(["arm", "replication"]).sort_index()
 
 
-def differences(monthly: pd.DataFrame, metrics: Sequence[str] = COMPARED_METRICS) -> list[Difference]:
-    """Paired differences (scenario - baseline) at the end of the run, per metric."""
+def differences(monthly: pd.DataFrame, metrics: Sequence[str] = COMPARED_METRICS,
+                against: str = "the baseline") -> list[Difference]:
+    """Paired differences (scenario - baseline) at the end of the run, per metric.
+
+    ``against`` names the baseline arm in the readings ("the baseline", "without your changes").
+    """
     final = final_values(monthly)
     out = []
     for metric in metrics:
@@ -205,11 +209,12 @@ def differences(monthly: pd.DataFrame, metrics: Sequence[str] = COMPARED_METRICS
         b_mean = float(np.nanmean(base)) if len(base) else math.nan
         s_mean = float(np.nanmean(scen)) if len(scen) else math.nan
         out.append(Difference(metric, b_mean, s_mean, mean, lo, hi, int(paired.size),
-                              reading(metric, b_mean, s_mean, mean, lo, hi)))
+                              reading(metric, b_mean, s_mean, mean, lo, hi, against)))
     return out
 
 
-def reading(metric: str, baseline: float, scenario: float, diff: float, lo: float, hi: float) -> str:
+def reading(metric: str, baseline: float, scenario: float, diff: float, lo: float, hi: float,
+            against: str = "the baseline") -> str:
     """One plain-English sentence: which way, how much, and whether the seeds agree."""
     label = METRIC_LABELS.get(metric, metric.replace("_", " "))
     if not all(math.isfinite(v) for v in (baseline, scenario, diff)):
@@ -217,15 +222,20 @@ def reading(metric: str, baseline: float, scenario: float, diff: float, lo: floa
     direction = sim.METRIC_INFO.get(metric, ("", 0))[1]
     b, s = format_value(metric, baseline), format_value(metric, scenario)
     if diff == 0 and lo == hi:
-        return f"{label}: no difference ({s} here and in the baseline)."
+        return f"{label}: no difference ({s} here and {_in(against)})."
     if lo <= 0 <= hi:
-        return (f"{label}: no clear difference ({s} here against {b} in the baseline; "
+        return (f"{label}: no clear difference ({s} here against {b} {_in(against)}; "
                 "the runs do not agree on which way it goes).")
     word = "higher" if diff > 0 else "lower"
     verdict = ""
     if direction:
         verdict = " - better" if (diff > 0) == (direction > 0) else " - worse"
-    return f"{label} is {word} than in the baseline ({s} against {b}){verdict}, consistently across the runs."
+    return f"{label} is {word} than {_in(against)} ({s} against {b}){verdict}, consistently across the runs."
+
+
+def _in(against: str) -> str:
+    """ "the baseline" -> "in the baseline"; "without your changes" stays as it is."""
+    return against if against.startswith(("without", "with ")) else f"in {against}"
 
 
 def bands(monthly: pd.DataFrame, metric: str) -> pd.DataFrame:

@@ -55,6 +55,8 @@ def test_readings_in_plain_words():
     assert "no difference" in same
     neutral = comparison.reading("partnerships_active", 4.0, 6.0, 2.0, 1.0, 3.0)
     assert "better" not in neutral and "worse" not in neutral
+    own = comparison.reading("reoffending_rate", 0.20, 0.25, 0.05, 0.03, 0.07, against="without your changes")
+    assert own.startswith("Reoffending is higher than without your changes")
     assert "not enough runs" in comparison.reading("defections", math.nan, 1.0, math.nan, math.nan, math.nan)
 
 
