@@ -41,3 +41,49 @@ def test_solara_command_runs_the_app_on_the_given_address():
 def test_front_end_is_installed_locally():
     """The ipyvue/ipyvuetify major version picks Solara's front end; solara-assets must hold it."""
     assert dashboard_command.missing_front_end() == []
+
+
+class Launched(Exception):
+    """Raised instead of replacing the test process with Solara."""
+
+
+def launch(monkeypatch, capsys, *argv):
+    seen = {}
+
+    def fake_execve(path, command, env):
+        seen.update(path=path, command=command, env=env)
+        raise Launched
+
+    monkeypatch.setattr(dashboard_command.os, "execve", fake_execve)
+    try:
+        dashboard_command.run_dashboard(parse(*argv))
+    except Launched:
+        pass
+    out, err = capsys.readouterr()
+    return seen, out, err
+
+
+def test_prints_the_address_then_starts_solara_on_loopback(monkeypatch, capsys):
+    seen, out, err = launch(monkeypatch, capsys, "--port", "8766")
+    assert out.strip() == "partnersim dashboard: open http://127.0.0.1:8766/ in your browser (Ctrl+C to stop)"
+    assert seen["command"][seen["command"].index("--host") + 1] == "127.0.0.1"
+    assert "other computers" not in err
+
+
+def test_all_interfaces_only_when_asked_and_then_said(monkeypatch, capsys):
+    seen, out, err = launch(monkeypatch, capsys, "--host", "0.0.0.0", "--port", "0")
+    port = int(seen["command"][seen["command"].index("--port") + 1])
+    assert port > 0 and f"http://127.0.0.1:{port}/" in out
+    assert "other computers can open the dashboard" in err
+
+
+def test_bad_port_is_one_line(monkeypatch, capsys):
+    from sim.cli import UsageError
+
+    monkeypatch.setattr(dashboard_command.os, "execve", lambda *a: (_ for _ in ()).throw(AssertionError("started")))
+    try:
+        dashboard_command.run_dashboard(parse("--port", "70000"))
+    except UsageError as err:
+        assert "--port must be 0-65535" in str(err)
+    else:
+        raise AssertionError("no error for port 70000")
