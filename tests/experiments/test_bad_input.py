@@ -103,3 +103,9 @@ def test_duplicate_values_are_named(tmp_path, run_cli):
     path = tmp_path / "dup.toml"
     path.write_text(GOOD.replace("[0.2, 0.8]", "[0.2, 0.2]"))
     _one_line_error(run_cli("sweep", str(path), "--workers", "0"), "parameters.statutory.engagement", "twice")
+
+
+def test_bad_discovery_condition_in_the_file(tmp_path, run_cli):
+    path = tmp_path / "disc.toml"
+    path.write_text(GOOD + '\n[discovery]\nwhere = "partnerships <= 1"\n')
+    _one_line_error(run_cli("sweep", str(path), "--workers", "0"), "discovery.where", "unknown metric")
