@@ -47,7 +47,7 @@ class NetworkLayout:
             (damped, so the picture changes smoothly rather than jumping).
     """
 
-    def __init__(self, seed: int = 0, first_iterations: int = 60, relax_iterations: int = 4, step: float = 0.35):
+    def __init__(self, seed: int = 0, first_iterations: int = 60, relax_iterations: int = 20, step: float = 0.6):
         self.seed = seed
         self.step = step
         self.first_iterations = first_iterations
@@ -55,6 +55,7 @@ class NetworkLayout:
         self.rng = np.random.default_rng(seed)
         self.pos: dict[int, np.ndarray] = {}
         self._signature: tuple | None = None
+        self._isolated: set[int] = set()
         self.full_layouts = 0  # how many full layouts were computed (one per run)
         self.relaxations = 0
 
@@ -85,12 +86,16 @@ class NetworkLayout:
             self.pos = nx.spring_layout(g, pos=init, k=k, iterations=self.first_iterations, seed=self.seed)
             self.full_layouts += 1
             self._signature = self._sign(g)
+            self._isolated = {v for v in g.nodes if g.degree(v) == 0}
             return self.pos
-        new = [v for v in g.nodes if v not in self.pos]
-        for v in new:  # a newcomer starts beside its partners, or at the edge
-            near = [self.pos[u] for u in g.neighbors(v) if u in self.pos]
-            centre = np.mean(near, axis=0) if near else self.rng.uniform(-1, 1, 2)
+        # a newcomer, or a charity making its first tie, moves beside its partners rather than
+        # drawing long lines from the rim, where the unconnected charities sit
+        joining = [v for v in g.nodes if v not in self.pos or (v in self._isolated and g.degree(v) > 0)]
+        for v in joining:
+            near = [self.pos[u] for u in g.neighbors(v) if u in self.pos and u not in joining]
+            centre = np.mean(near, axis=0) if near else self.pos.get(v, self.rng.uniform(-1, 1, 2))
             self.pos[v] = centre + self.rng.normal(0, 0.05, 2)
+        self._isolated = {v for v in g.nodes if g.degree(v) == 0}
         signature = self._sign(g)
         if signature != self._signature:
             relaxed = nx.spring_layout(g, pos={v: self.pos[v] for v in g.nodes}, k=k,

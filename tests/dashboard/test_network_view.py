@@ -81,3 +81,15 @@ def test_drawing_shows_layers_partnerships_and_closed_charities():
     assert network.partnership_colour(0) != network.partnership_colour(1)
     with pytest.raises(ValueError):
         network.draw_network(nodes, edges, pos, "informal", month=0)
+
+
+def test_a_charity_making_its_first_tie_leaves_the_rim():
+    rng = np.random.default_rng(4)
+    ties = random_edges(rng, 60, 40)
+    layout = network.NetworkLayout(seed=0)
+    nodes, edges = snapshot(80, ties)  # charities 60..79 have no ties: they sit on the rim
+    layout.update(nodes, edges)
+    anchor = ties[0][0]
+    layout.update(*snapshot(80, ties + [(anchor, 75, 0.5, 0.5)]))
+    pos = layout.pos
+    assert np.linalg.norm(pos[75] - pos[anchor]) < 0.5
