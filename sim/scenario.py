@@ -284,6 +284,23 @@ def _deep_merge(base: dict, top: dict) -> dict:
     return out
 
 
+def check_keys(data: dict, model: type[BaseModel], source: str, prefix: str = "") -> None:
+    """Raise for the first key in ``data`` that ``model`` does not define (recursively)."""
+    fields = model.model_fields
+    for key, value in data.items():
+        if key not in fields:
+            raise ScenarioError(source, f"{prefix}{key}", f"unknown key; allowed: {', '.join(sorted(fields))}")
+        ann = fields[key].annotation
+        sub = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+        item = next((a for a in getattr(ann, "__args__", ()) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if sub is not None and isinstance(value, dict):
+            check_keys(value, sub, source, f"{prefix}{key}.")
+        elif item is not None and isinstance(value, list):
+            for i, entry in enumerate(value):
+                if isinstance(entry, dict):
+                    check_keys(entry, item, source, f"{prefix}{key}.{i}.")
+
+
 def read_toml_tree(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
     """Read a scenario file and everything it ``extends``, merged."""
     if path in _chain:
@@ -298,6 +315,7 @@ def read_toml_tree(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
     except OSError as err:
         raise ScenarioError(str(path), "", f"cannot read file ({err.strerror})") from None
     parent = data.pop("extends", None)
+    check_keys(data, Scenario, str(path))  # an unknown key is reported against the file that holds it
     if parent is None:
         return data
     if not isinstance(parent, str):

@@ -97,8 +97,6 @@ def test_subclassed_defection_rule_is_ignored_on_rollover():
     assert model.current["defections"] == 0
 
 
-@pytest.mark.xfail(strict=True, reason="model bug: partnering.search computes the search chance inline and never "
-                   "calls Charity.search_chance, so a subclass overriding it (a documented decision method) has no effect")
 def test_subclassed_search_rule_is_used():
     sc = sim.load_scenario("fine_cell_work", {"run.months": 18, "sector.charities": 60, "demand.clients": 600})
     default = sim.PartnershipModel(sc, seed=4)

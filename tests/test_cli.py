@@ -335,9 +335,6 @@ NEGATIVE_LISTS = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="model bug: list elements of sector.size_shares, demand.needs_count_probs and "
-                   "demand.domain_weights are not range-checked; negative probabilities crash numpy with a traceback, "
-                   "all-zero or negative weights run with NaN warnings")
 @pytest.mark.parametrize("case", sorted(NEGATIVE_LISTS))
 def test_negative_probabilities_and_weights_are_bad_input(tmp_path, capsys, case):
     text, key = NEGATIVE_LISTS[case]
