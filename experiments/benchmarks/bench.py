@@ -302,8 +302,8 @@ def render(res: dict, f: dict, mach: dict, cfg: dict, quick: bool, command: str)
           f"single-threaded baseline's wall time was {contention:.2f}x its CPU time): wall times include waiting "
           "for a core. The CPU-time rows are less affected.")
     else:
-        a(f"The machine was otherwise idle: the single-threaded baseline's wall time was {contention:.2f}x its "
-          "CPU time (the load average counts this benchmark's own processes).")
+        a(f"No sign of contention: the single-threaded baseline's wall time was {contention:.2f}x its CPU time "
+          "(the load average also counts this benchmark's own processes and other recent work).")
     a("")
     a("## Targets")
     a("")
