@@ -82,13 +82,13 @@ PATTERNS: tuple[Pattern, ...] = (
              Check("rel_managerial_mean", "between", "less"),
              Check("rel_frontline_mean", "between", "less")),
             "tendering.defect: partners bid outside the partnership at a market test; "
-            "relationships.damage cuts both layers", seeds=16, figure_metric="rel_managerial_mean"),
+            "relationships.damage cuts both layers", seeds=20, figure_metric="rel_managerial_mean"),
     Pattern("P4", "Inspire co-location: stronger frontline ties, better referrals",
             "inspire", "inspire_separate_sites",
             (Check("rel_frontline_mean", "between", "greater"),
              Check("referral_success_rate", "between", "greater")),
             "partnering.invest adds frontline contact on one site; delivery.referral_success adds the "
-            "co-location and tie effects", figure_metric="referral_success_rate"),
+            "co-location and tie effects", seeds=16, figure_metric="referral_success_rate"),
     Pattern("P5", "Prison Family Support Alliance: consortium, shared records, frontline decay",
             "family_alliance", "family_alliance_no_shared_cms",
             (Check("contracts_active", "at_least", scenario="a", value=1.0),
@@ -128,7 +128,7 @@ PATTERNS: tuple[Pattern, ...] = (
              Check("partnership_member_share", "between", "greater")),
             "finance.settle: charities stretch to meet rising demand from shrinking income and close; "
             "partnering.search: pressure makes partner search more likely; finance.settle: partners share "
-            "overheads and outlast charities alone", seeds=24,
+            "overheads and outlast charities alone", seeds=32,
             figure_metric="partnership_member_share"),
 )
 
