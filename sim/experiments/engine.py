@@ -114,11 +114,13 @@ class _Cluster:
 
             n = workers or default_workers()
             # quiet, no dashboard, and workers that leave no spill files behind
-            with dask.config.set({"distributed.worker.daemon": True, "logging.distributed": "error"}):
-                # dashboard on any free port (never clashes); death_timeout: workers orphaned by a
+            # no statistical profiler: its samples cost worker CPU and its history grows with every run
+            with dask.config.set({"distributed.worker.daemon": True, "logging.distributed": "error",
+                                  "distributed.worker.profile.enabled": False}):
+                # no dashboard (its task-stream history grows with every run); death_timeout: workers orphaned by a
                 # killed sweep (SIGKILL) lose their scheduler and close themselves
                 self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                            dashboard_address=":0", silence_logs=40, death_timeout=20)
+                                            dashboard_address=None, silence_logs=40, death_timeout=20)
                 self.client = Client(self.cluster)
             self.workers = n
 

@@ -259,7 +259,7 @@ class SweepStore:
                 batch.append(pd.concat([ids, monthly[["month", *metrics]]], axis=1))
                 batch_rows += len(monthly)
                 counts["ok"] += 1
-                if batch_rows >= 50_000:
+                if batch_rows >= 20_000 or len(batch) >= 50:  # bounded: memory flat in the number of runs
                     flush()
             elif run.key in self.errors:
                 record = self.read_error(run.key)
