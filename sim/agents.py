@@ -63,7 +63,9 @@ class Charity(mesa.Agent):
     # ---------------------------------------------------------- decisions
     def defection_chance(self, lead_tie: float, value_change: float) -> float:
         """Chance of bidding outside the partnership at a market test (see tendering)."""
-        return tendering.defection_chance(lead_tie, value_change, self.under_pressure)
+        p = self.model.scenario.partnership
+        return tendering.defection_chance(lead_tie, value_change, self.under_pressure, p.defection_base,
+                                          p.defection_weak_tie, p.defection_value_cut, p.defection_pressure)
 
     def search_chance(self) -> float:
         """Monthly chance of looking for a partner with complementary resources."""

@@ -130,6 +130,10 @@ class Commissioning(_Section):
     duplication: float = Field(1.0, ge=0.0, le=5.0, description="Extra monitoring, as a multiple, for each partner that keeps its own system (per_partner regime)")
     cost_coverage: float = Field(0.85, ge=0.1, le=2.0, description="Contract value as a share of the full cost of the work (NCVO 2024: 87% of charities subsidise contracts)")
     min_post_months: float = Field(2.0, ge=0.0, le=12.0, description="A partner is kept in a delivering partnership only if its share funds at least this many frontline posts (viability, assumption)")
+    price_scale_discount: float = Field(0.05, ge=0.0, le=0.5, description="How much cheaper a bid is per income band of its lead (economies of scale; assumption)")
+    price_coordination_cost: float = Field(0.03, ge=0.0, le=0.5, description="How much dearer a bid is per extra partner (coordination; assumption)")
+    price_noise: float = Field(0.03, ge=0.0, le=0.5, description="Spread of bid prices between otherwise equal bids (assumption)")
+    score_noise: float = Field(0.02, ge=0.0, le=0.5, description="Spread of assessors' scores between otherwise equal bids (assumption)")
     post_cost: float = Field(3500.0, ge=100.0, le=50000.0, description="Monthly cost of one frontline post, in pounds")
 
 
@@ -140,6 +144,10 @@ class Partnership(_Section):
     joint_training_months: int = Field(0, ge=0, le=600, description="Months between joint training sessions after induction (0 = never after induction)")
     search_rate: float = Field(0.05, ge=0.0, le=1.0, description="Monthly chance that a charity looks for a partner with complementary resources")
     pressure_search: float = Field(6.0, ge=0.0, le=20.0, description="How much more often a charity under financial pressure looks for partners")
+    defection_base: float = Field(0.25, ge=0.0, le=1.0, description="Chance a partner with full ties to its lead bids outside the partnership at a market test (Inspire; assumption)")
+    defection_weak_tie: float = Field(0.35, ge=0.0, le=1.0, description="Added chance of defection with no managerial tie to the lead")
+    defection_value_cut: float = Field(0.2, ge=0.0, le=1.0, description="Added chance of defection when the contract is cut at re-tender")
+    defection_pressure: float = Field(0.1, ge=0.0, le=1.0, description="Added chance of defection for a partner under financial pressure")
     max_partners: int = Field(16, ge=2, le=100, description="Largest partnership (Golden Key had 16 partners)")
     lead_core_share: float = Field(0.35, ge=0.0, le=1.0, description="Share of a contract the lead partner keeps for its core case-work offer")
     overhead_saving: float = Field(0.3, ge=0.0, le=1.0, description="Share of its overheads a charity saves while in a partnership (shared premises and administration: RECOOP administering Fine Cell Work's volunteers; assumption)")

@@ -26,14 +26,16 @@ if TYPE_CHECKING:
 
 # --------------------------------------------------------------- pure rules
 
-def defection_chance(lead_tie: float, value_change: float, under_pressure: bool) -> float:
+def defection_chance(lead_tie: float, value_change: float, under_pressure: bool, base: float = 0.25,
+                     weak_tie: float = 0.35, value_cut: float = 0.2, pressure: float = 0.1) -> float:
     """Chance that a partner bids outside its partnership at a market test.
 
     Weak managerial ties to the lead, a shrinking contract and financial
     pressure all push a partner to "develop a competing bid outside of the
-    existing partnership" (Inspire, autumn 2015).
+    existing partnership" (Inspire, autumn 2015). The weights are the
+    ``partnership.defection_*`` scenario keys.
     """
-    p = 0.25 + 0.35 * (1.0 - lead_tie) + (0.2 if value_change < 0 else 0.0) + (0.1 if under_pressure else 0.0)
+    p = base + weak_tie * (1.0 - lead_tie) + (value_cut if value_change < 0 else 0.0) + (pressure if under_pressure else 0.0)
     return float(np.clip(p, 0.0, 0.9))
 
 
@@ -43,9 +45,13 @@ def bid_score(price: float, quality: float, track: float, existing: float,
     return price_w * price + quality_w * quality + track_w * track + incumbency_w * existing
 
 
-def price_score(lead_band: int, size: int, noise: float) -> float:
-    """Cheaper bids score higher: scale lowers price, coordinating many partners raises it."""
-    ratio = 1.0 - 0.05 * lead_band + 0.03 * (size - 1) + noise
+def price_score(lead_band: int, size: int, noise: float, scale_discount: float = 0.05,
+                coordination_cost: float = 0.03) -> float:
+    """Cheaper bids score higher: scale lowers price, coordinating many partners raises it.
+
+    The weights are ``commissioning.price_scale_discount`` and ``commissioning.price_coordination_cost``.
+    """
+    ratio = 1.0 - scale_discount * lead_band + coordination_cost * (size - 1) + noise
     return float(np.clip(1.5 - ratio, 0.0, 1.0))
 
 
@@ -212,9 +218,10 @@ def tender(model: PartnershipModel, commissioner: Commissioner, lot_index: int, 
         if previous is not None and previous.shares:
             prior = set(previous.shares)
             existing = len(prior & set(bid.members)) / len(prior)
-        price = price_score(int(model.sector.band[bid.lead]), len(bid.members), float(model.rng.normal(0, 0.03)))
+        price = price_score(int(model.sector.band[bid.lead]), len(bid.members), float(model.rng.normal(0, c.price_noise)),
+                            c.price_scale_discount, c.price_coordination_cost)
         bid.score = bid_score(price, quality, track, existing, c.price_weight, c.quality_weight,
-                              c.track_record_weight, c.incumbency_weight) + float(model.rng.normal(0, 0.02))
+                              c.track_record_weight, c.incumbency_weight) + float(model.rng.normal(0, c.score_noise))
         if best is None or bid.score > best.score:
             best = bid
     if best is None:
