@@ -232,8 +232,8 @@ class PartnershipModel(mesa.Model):
         """(localities, domains): some operating charity present serves that need (cached for the month)."""
         if self._provision_month != (self.month, self.counters["closures"]):
             s = self.sector
-            # a float product uses BLAS; counts are small whole numbers, so exact
-            self._provision = (s.presence[s.alive].T.astype(np.float32) @ s.specialisms[s.alive].astype(np.float32)) > 0
+            self._provision = np.stack(
+                [s.presence[s.alive & s.specialisms[:, d]].any(axis=0) for d in range(s.specialisms.shape[1])], axis=1)
             self._provision_month = (self.month, self.counters["closures"])
         return self._provision
 

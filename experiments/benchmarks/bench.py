@@ -49,7 +49,7 @@ BASE_CHARITIES, BASE_CLIENTS = 150, 3000
 SCALES = (1, 2, 4, 8)
 BOLTZMANN = {"n": 100, "width": 10, "height": 10, "steps": 200}
 
-FULL = {"baseline": 7, "national": 3, "scaling": 3, "boltzmann": 5, "sweep_runs": 60, "sweep_reps": 3,
+FULL = {"baseline": 7, "national": 3, "scaling": 3, "boltzmann": 5, "sweep_runs": 120, "sweep_reps": 2,
         "memory_runs": 100}
 QUICK = {"baseline": 3, "national": 1, "scaling": 1, "boltzmann": 3, "sweep_runs": 20, "sweep_reps": 1,
          "memory_runs": 20}

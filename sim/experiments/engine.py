@@ -116,7 +116,8 @@ class _Cluster:
             # quiet, no dashboard, and workers that leave no spill files behind
             # no statistical profiler: its samples cost worker CPU and its history grows with every run
             with dask.config.set({"distributed.worker.daemon": True, "logging.distributed": "error",
-                                  "distributed.worker.profile.enabled": False}):
+                                  "distributed.worker.profile.enabled": False,
+                                  "distributed.admin.log-length": 100, "distributed.admin.low-level-log-length": 100}):
                 # no dashboard (its task-stream history grows with every run); death_timeout: workers orphaned by a
                 # killed sweep (SIGKILL) lose their scheduler and close themselves
                 self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
