@@ -10,6 +10,7 @@ the model: every pattern emerges from the general mechanisms named in
 
 from __future__ import annotations
 
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -152,7 +153,8 @@ def run_jobs(jobs: list[tuple[str, int]], workers: int = 2) -> dict[tuple[str, i
     jobs = sorted(set(jobs))
     if workers <= 1:
         return {(n, s): m for n, s, m in map(_run_one, jobs)}
-    with ProcessPoolExecutor(workers) as pool:
+    # spawn: the caller may hold threads (a test runner, a Dask client), which fork would copy unsafely
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         return {(n, s): m for n, s, m in pool.map(_run_one, jobs, chunksize=2)}
 
 
