@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .metrics import METRICS
 from .scenario import Scenario, load_scenario
@@ -109,6 +108,8 @@ def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float,
     m = float(x.mean())
     if x.size < 2 or np.all(x == x[0]):
         return m, m, m
+    from scipy import stats  # imported here: sweeps' workers never need it, and it is slow to import
+
     half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
     return m, m - half, m + half
 
