@@ -57,7 +57,7 @@ def assign_contracts(model: PartnershipModel) -> None:
     free = cl.contract < 0
     if not free.any() or not model.contracts:
         return
-    per_client = sc.clients.hours_per_need * sc.sector.hourly_cost * model.mean_needs / sc.commissioning.cost_coverage
+    per_client = sc.clients.hours_per_need * sc.sector.hourly_cost * model.mean_needs * sc.commissioning.cost_coverage  # the value pays only this share of the full cost
     caseload = np.bincount(cl.contract[~free], minlength=model.max_contract_id() + 1)
     order = list(model.contracts.values())
     model.rng.shuffle(order)
