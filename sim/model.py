@@ -20,7 +20,7 @@ from . import delivery, finance, outcomes, partnering, system_change, tendering
 from .agents import Charity, Commissioner, Contract, Partnership
 from .clients import ClientPopulation
 from .events import DatedEvent
-from .metrics import METRICS
+from .metrics import MetricSet
 from .relationships import RelationshipNetwork
 from .scenario import DOMAINS, CommissionerSpec, Scenario, load_scenario
 from .sector import SectorState
@@ -35,6 +35,9 @@ class PartnershipModel(mesa.Model):
         charity_cls: the agent class for charities; subclass :class:`Charity`
             to change its decision rules.
     """
+
+    #: The metrics this class records; a subclass extends them with ``metrics = PartnershipModel.metrics.extend(...)``.
+    metrics: MetricSet = outcomes.DEFAULT_METRICS
 
     def __init__(self, scenario: Scenario | str = "baseline", seed: int | None = None,
                  charity_cls: type[Charity] = Charity):
@@ -88,7 +91,7 @@ class PartnershipModel(mesa.Model):
 
         self.current: dict[str, float] = {}
         self.datacollector = mesa.DataCollector(
-            model_reporters={"month": "month", **{name: _reporter(name) for name in METRICS}}
+            model_reporters={"month": "month", **{name: _reporter(name) for name in self.metrics.names}}
         )
         self.current = outcomes.compute_metrics(self)
         self.datacollector.collect(self)
@@ -258,7 +261,7 @@ class PartnershipModel(mesa.Model):
     def monthly_frame(self) -> pd.DataFrame:
         """One row a month (month 0 is the start): ``month`` and every metric."""
         df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-        return df[["month", *METRICS]]
+        return df[["month", *self.metrics.names]]
 
     def network_snapshot(self) -> dict[str, Any]:
         """Nodes (charities) and ties, for plots and the dashboard."""

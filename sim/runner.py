@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .metrics import METRICS
+from .metrics import metrics_of
 from .scenario import Scenario, load_scenario
 
 
@@ -61,7 +61,7 @@ def run(scenario: Scenario, seed: int | None = None, model_cls: type | None = No
     model = cls(scenario, seed=seed)
     model.run_for(scenario.run.months)
     monthly = model.monthly_frame()
-    final = {m: float(monthly[m].iloc[-1]) for m in METRICS}
+    final = {m: float(monthly[m].iloc[-1]) for m in cls.metrics.names}
     return RunResult(seed, monthly, final)
 
 
@@ -114,8 +114,16 @@ def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float,
     return m, m - half, m + half
 
 
-def summarise(final: pd.DataFrame, metrics: Sequence[str] = METRICS) -> pd.DataFrame:
-    """Per metric: end-of-run mean and 95% CI over seeds."""
+def summarise(final: pd.DataFrame, metrics: Sequence[str] | None = None, model_cls: type | None = None) -> pd.DataFrame:
+    """Per metric: end-of-run mean and 95% CI over seeds.
+
+    Args:
+        metrics: names to summarise (default: every metric of ``model_cls`` present in ``final``,
+            then any other numeric column a custom model recorded).
+    """
+    if metrics is None:
+        declared = metrics_of(model_cls).names
+        metrics = [m for m in declared if m in final.columns]
     rows = []
     for name in metrics:
         m, lo, hi = mean_ci(final[name])
@@ -154,7 +162,7 @@ def write_results(out_dir: Path, scenario: Scenario, monthly: pd.DataFrame, fina
         "scenario": scenario.model_dump(mode="json"),
         "seeds": [int(s) for s in final["seed"]],
         "versions": package_versions(),
-        "metrics": list(METRICS),
+        "metrics": [c for c in final.columns if c not in ("seed", "replication")],
     }
     target = out_dir / "manifest.json"
     tmp = target.with_suffix(".json.tmp")
