@@ -36,6 +36,11 @@ STATES: dict[str, type | str] = {
 }
 
 
+#: How a client's support ends (the exit log's ``how``); "displacement" marks a client whose
+#: provider left (the client stays, and is logged when ``log_exits``).
+EXIT_KINDS = ("completion", "breach", "reoffence", "displacement")
+
+
 @dataclass
 class Flows:
     """Counts of client flows, cumulative over the run (for conservation checks)."""
@@ -51,8 +56,12 @@ class Flows:
 class ClientPopulation:
     """The active clients as parallel arrays (struct of arrays)."""
 
-    def __init__(self, scenario: Scenario, rng: np.random.Generator, prisons: np.ndarray, community: np.ndarray):
+    def __init__(self, scenario: Scenario, rng: np.random.Generator, prisons: np.ndarray, community: np.ndarray,
+                 log_exits: bool = False):
         self.scenario = scenario
+        #: (uid, month, how) chunks of exits when ``log_exits``; see :meth:`exit_log_frame`
+        self.log_exits = log_exits
+        self._exit_log: list[tuple[np.ndarray, int, np.ndarray]] = []
         self.rng = rng
         self.prisons = prisons
         self.community = community
@@ -136,6 +145,41 @@ class ClientPopulation:
         return moving, old
 
     # ------------------------------------------------------------- exits
+    def row_of(self, uid: int | np.ndarray) -> int | np.ndarray:
+        """Row index of an active client (or clients) by id; -1 for an id not active now.
+
+        Ids grow with arrival and exits keep order, so ``uid`` is sorted and the look-up is a binary search.
+        """
+        ids = np.atleast_1d(np.asarray(uid, dtype=np.int64))
+        pos = np.minimum(np.searchsorted(self.uid, ids), max(len(self) - 1, 0))
+        found = (len(self) > 0) & (self.uid[pos] == ids) if len(self) else np.zeros(ids.size, dtype=bool)
+        rows = np.where(found, pos, -1)
+        return int(rows[0]) if np.ndim(uid) == 0 else rows
+
+    def client(self, uid: int) -> dict[str, object]:
+        """Every state of one active client, by id (KeyError if not active)."""
+        row = self.row_of(uid)
+        if row < 0:
+            raise KeyError(f"client {uid} is not active")
+        return {name: getattr(self, name)[row] for name in STATES}
+
+    def log_exit(self, rows_mask: np.ndarray, month: int, how: np.ndarray) -> None:
+        """Record the exits in ``rows_mask`` (``how``: one of :data:`EXIT_KINDS` per exiting row)."""
+        if self.log_exits and rows_mask.any():
+            self._exit_log.append((self.uid[rows_mask].copy(), month, np.asarray(how)))
+
+    def exit_log_frame(self):
+        """The exit log as a DataFrame: ``uid``, ``month``, ``how`` (needs ``log_client_exits=True``)."""
+        import pandas as pd
+
+        if not self._exit_log:
+            return pd.DataFrame({"uid": np.zeros(0, np.int64), "month": np.zeros(0, np.int64), "how": []})
+        return pd.DataFrame({
+            "uid": np.concatenate([u for u, _, _ in self._exit_log]),
+            "month": np.concatenate([np.full(u.size, m) for u, m, _ in self._exit_log]),
+            "how": np.concatenate([np.broadcast_to(h, u.shape) for u, _, h in self._exit_log]),
+        })
+
     def remove(self, rows_mask: np.ndarray) -> None:
         """Compact the arrays, keeping clients where ``rows_mask`` is False."""
         keep = ~rows_mask
@@ -145,6 +189,14 @@ class ClientPopulation:
     @property
     def need_count(self) -> np.ndarray:
         return self.needs.sum(axis=1)
+
+
+def arrivals(model) -> None:
+    """Arrivals bring the client population towards its (growing) target."""
+    target = model.scenario.demand.clients * model.demand_factor()
+    deficit = target - len(model.clients)
+    if deficit > 0:
+        model.clients.arrive(int(model.rng.poisson(deficit)))
 
 
 def needs_mask(needs: np.ndarray) -> np.ndarray:

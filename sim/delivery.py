@@ -22,31 +22,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .rules import referral_success, monitoring_hours, continuity_kept  # noqa: F401  (pure rules, re-exported)
+
 if TYPE_CHECKING:
     from .model import PartnershipModel
-
-
-# --------------------------------------------------------------- pure rules
-
-def referral_success(base: float, tie_effect: float, co_location: float, frontline: np.ndarray,
-                     co_located: np.ndarray, barrier_effect: float, barrier: float) -> np.ndarray:
-    """Chance a referral to a partner succeeds."""
-    p = base + tie_effect * frontline + co_location * co_located
-    return np.clip(p, 0.0, 1.0) * (1.0 - barrier_effect * barrier)
-
-
-def monitoring_hours(clients: int, hours_per_client: float, partners: int, per_partner: bool, duplication: float) -> float:
-    """Monitoring a contract demands; each partner with its own system duplicates its part."""
-    base = clients * hours_per_client
-    if per_partner and partners > 1:
-        return base * (1.0 + duplication * (partners - 1) / partners)
-    return base
-
-
-def continuity_kept(same_partnership: np.ndarray, shared_record: np.ndarray, draw: np.ndarray, loss: float) -> np.ndarray:
-    """Support continues after a transfer if the same partnership serves the new prison
-    and the record follows the client (a shared system, or luck)."""
-    return same_partnership & (shared_record | (draw >= loss))
 
 
 # --------------------------------------------------------------- process
@@ -104,7 +83,7 @@ def provider_tables(model: PartnershipModel) -> tuple[np.ndarray, np.ndarray, np
         spec = s.specialisms[delivering] & contract.domains  # partners are funded for the contract's needs
         referral_to[contract.holder.pid] = np.where(spec.any(axis=0), delivering[np.argmax(spec, axis=0)], -1)
     for p in model.partnerships:
-        if p.active and not p.contracts and p.size >= 2:
+        if p.informal:
             members = np.asarray(p.members)
             spec = s.specialisms[members]
             referral_to[p.pid] = np.where(spec.any(axis=0), members[np.argmax(spec, axis=0)], -1)
@@ -121,6 +100,31 @@ def local_providers(model: PartnershipModel) -> np.ndarray:
     k = counts[cl.locality]
     pick = offsets[cl.locality] + np.minimum((cl.local_pick * k).astype(np.int64), np.maximum(k - 1, 0))
     return np.where(k > 0, charity[np.minimum(pick, max(charity.size - 1, 0))] if charity.size else -1, -1)
+
+
+def local_provision(model: PartnershipModel) -> np.ndarray:
+    """(localities, domains): some operating charity present serves that need (cached for the month)."""
+    cache = model.cache
+    key = (model.month, model.counters["closures"], model.counters["exits"])
+    if cache.get("provision_key") != key:
+        s = model.sector
+        cache["provision"] = np.stack(
+            [s.presence[s.alive & s.specialisms[:, d]].any(axis=0) for d in range(s.specialisms.shape[1])], axis=1)
+        cache["provision_key"] = key
+    return cache["provision"]
+
+
+def unserved_needs(model: PartnershipModel) -> np.ndarray:
+    """(localities, domains): clients here need it, and no operating charity present serves it."""
+    cl = model.clients
+    n_loc = model.sector.presence.shape[1]
+    n_dom = len(model.domains)
+    cell = (cl.locality[:, None] * n_dom + np.arange(n_dom))[cl.needs]
+    demand = np.bincount(cell, minlength=n_loc * n_dom).reshape(n_loc, n_dom)
+    joint = np.zeros(demand.shape, dtype=bool)
+    for loc, dom in model.partnerships.joint_services():
+        joint[loc, dom] = True
+    return (demand > 0) & ~local_provision(model) & ~joint
 
 
 def monitor(model: PartnershipModel) -> None:
@@ -183,9 +187,11 @@ def serve(model: PartnershipModel) -> None:
     # displaced clients (their provider closed) lose engagement
     changed = (cl.provider >= 0) & ~s.alive[np.maximum(cl.provider, 0)]
     cl.engagement[changed] *= 0.5
+    if cl.log_exits and changed.any():
+        cl.log_exit(changed, model.month, np.full(int(changed.sum()), "displacement"))
     cl.provider = provider
     ok = provider >= 0
-    pship = np.where(has_c, pship_of[np.maximum(cl.contract, 0)], model.informal_partnership_of()[np.maximum(provider, 0)])
+    pship = np.where(has_c, pship_of[np.maximum(cl.contract, 0)], model.partnerships.informal_partnership_of()[np.maximum(provider, 0)])
     pship = np.where(ok, pship, -1)
 
     # the provider meets the needs in its own specialisms; the rest may be referred
@@ -197,9 +203,7 @@ def serve(model: PartnershipModel) -> None:
     rows, doms, tgt = rows[keep], doms[keep], tgt[keep]
     reachable = s.presence[tgt, cl.locality[rows]]  # a partner can only take clients where it works
     rows, doms, tgt = rows[reachable], doms[reachable], tgt[reachable]
-    co_located = np.zeros(referral_to.shape[0], dtype=bool)
-    for p in model.partnerships:
-        co_located[p.pid] = p.active and p.co_located
+    co_located = model.partnerships.co_located_mask(referral_to.shape[0])
     frontline = model.network.strength(provider[rows], tgt, "frontline")
     p_ok = referral_success(sc.clients.referral_base, sc.clients.referral_tie_effect, sc.clients.referral_co_location,
                             frontline, co_located[pship[rows]], sc.system.barrier_effect, model.barrier)
@@ -232,9 +236,8 @@ def serve(model: PartnershipModel) -> None:
     remaining = cl.needs & ~met
     n_loc = s.presence.shape[1]
     capacity = np.zeros(n_loc * n_dom, dtype=np.int64)
-    for p in model.partnerships:
-        if p.active and p.joint_service is not None and p.size >= 2:
-            capacity[p.joint_service[0] * n_dom + p.joint_service[1]] += sc.partnership.unfunded_capacity
+    for loc_, dom_ in model.partnerships.joint_services():
+        capacity[loc_ * n_dom + dom_] += sc.partnership.unfunded_capacity
     if capacity.any():
         r_rows, r_doms = np.nonzero(remaining)
         cells = cl.locality[r_rows].astype(np.int64) * n_dom + r_doms
@@ -246,7 +249,7 @@ def serve(model: PartnershipModel) -> None:
         model.joint_served = int(chosen.sum())
 
     # signposting to local provision where someone serves that need
-    s_rows, s_doms = np.nonzero(remaining & model.local_provision()[cl.locality])
+    s_rows, s_doms = np.nonzero(remaining & local_provision(model)[cl.locality])
     got = rng.random(s_rows.size) < sc.clients.signposting * (1.0 - sc.system.barrier_effect * model.barrier)
     met[s_rows[got], s_doms[got]] = True
 

@@ -21,14 +21,10 @@ import numpy as np
 
 from .partnering import remove_member
 
+from .rules import staff_target  # noqa: F401  (pure rules, re-exported)
+
 if TYPE_CHECKING:
     from .model import PartnershipModel
-
-
-def staff_target(affordable: np.ndarray, needed: np.ndarray, subsidy: float, has_reserves: np.ndarray) -> np.ndarray:
-    """Hours a charity aims to staff: what income affords, plus part of any unmet need while reserves last."""
-    gap = np.maximum(needed - affordable, 0.0)
-    return affordable + subsidy * gap * has_reserves
 
 
 def contract_income(model: PartnershipModel) -> np.ndarray:
@@ -49,7 +45,7 @@ def settle(model: PartnershipModel) -> None:
     alive = s.alive
     s.contract_income = contract_income(model)
     income = np.where(alive, s.other_income * model.other_income_factor() + s.contract_income, 0.0)
-    overhead = sec.overhead_share * (1.0 - sc.partnership.overhead_saving * model.in_partnership())
+    overhead = sec.overhead_share * (1.0 - sc.partnership.overhead_saving * model.partnerships.in_partnership())
     affordable = income * (1.0 - overhead) / sec.hourly_cost
     needed = s.demand_hours + s.monitoring_hours + s.relationship_hours - s.volunteer_hours
     target = staff_target(affordable, needed, sec.subsidy, s.reserves > 0)
@@ -68,12 +64,44 @@ def settle(model: PartnershipModel) -> None:
 def close(model: PartnershipModel, i: int) -> None:
     """A charity closes: it leaves its partnerships and the model; its clients are displaced."""
     s = model.sector
-    s.alive[i] = False
-    s.closed_month[i] = model.month
-    s.staff_hours[i] = 0.0
     model.counters["closures"] += 1
     if s.base_income[i] * 12 < 500_000:
         model.counters["small_closures"] += 1
+    leave(model, i)
+
+
+def merge(model: PartnershipModel, absorbed: int, into: int) -> None:
+    """``absorbed`` merges into ``into``: reserves, staff, volunteers, places, specialisms,
+    know-how and its shares of contracts pass to ``into``; then ``absorbed`` leaves.
+
+    Counted in ``model.counters["mergers"]``, not as a closure.
+    """
+    s = model.sector
+    if absorbed == into or not (s.alive[absorbed] and s.alive[into]):
+        raise ValueError(f"merge needs two different operating charities, got {absorbed} and {into}")
+    for name in ("reserves", "staff_hours", "volunteer_hours", "other_income", "base_income"):
+        arr = getattr(s, name)
+        arr[into] += arr[absorbed]
+    for name in ("presence", "specialisms", "knowhow"):
+        arr = getattr(s, name)
+        arr[into] |= arr[absorbed]
+    s.specialism_bits[into] |= s.specialism_bits[absorbed]
+    for contract in list(model.contracts.values()):
+        share = contract.shares.pop(absorbed, 0.0)
+        if share > 0:
+            contract.shares[into] = contract.shares.get(into, 0.0) + share
+            contract.holder.add_member(into)
+    model.counters["mergers"] += 1
+    leave(model, absorbed)
+
+
+def leave(model: PartnershipModel, i: int) -> None:
+    """A charity stops operating (closure or merger): network, partnerships and agent set forget it."""
+    s = model.sector
+    s.alive[i] = False
+    s.closed_month[i] = model.month
+    s.staff_hours[i] = 0.0
+    model.counters["exits"] += 1
     model.network.drop_organisation(i)
     remove_member(model, i)
     agent = model.charity(i)

@@ -16,14 +16,46 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from . import clients as clients_mod
 from . import delivery, finance, outcomes, partnering, system_change, tendering
-from .agents import Charity, Commissioner, Contract, Partnership
+from .agents import Charity, Commissioner
 from .clients import ClientPopulation
 from .events import DatedEvent
 from .metrics import MetricSet
+from .partnerships import Contract, PartnershipBook
 from .relationships import RelationshipNetwork
 from .scenario import DOMAINS, CommissionerSpec, Scenario, load_scenario
+from .schedule import Phase, Schedule
 from .sector import SectorState
+
+
+def _update_relationships(model: PartnershipModel) -> None:
+    """Ties grow with this month's contact and decay in proportion to the contact they miss."""
+    model.network.update()
+
+
+def _observe(model: PartnershipModel) -> None:
+    """Compute every declared metric and record the month's row (Mesa DataCollector)."""
+    model.current = outcomes.compute_metrics(model)
+    model.datacollector.collect(model)
+
+
+#: The monthly schedule, in the order of the ODD's process overview (section 3.2).
+PHASES = Schedule([
+    Phase("arrivals", clients_mod.arrivals),
+    Phase("transfers", delivery.transfer),
+    Phase("retendering", tendering.retender_due),
+    Phase("partner_search", partnering.search),
+    Phase("relationship_investment", partnering.invest),
+    Phase("contract_assignment", delivery.assign_contracts),
+    Phase("monitoring", delivery.monitor),
+    Phase("service", delivery.serve),
+    Phase("finance", finance.settle),
+    Phase("relationship_update", _update_relationships),
+    Phase("client_outcomes", outcomes.client_exits),
+    Phase("system_change", system_change.learn),
+    Phase("observation", _observe),
+])
 
 
 class PartnershipModel(mesa.Model):
@@ -32,21 +64,45 @@ class PartnershipModel(mesa.Model):
     Args:
         scenario: a validated :class:`~sim.scenario.Scenario` (or a scenario name/path).
         seed: seed of the model's random generator (default: ``run.seed``).
-        charity_cls: the agent class for charities; subclass :class:`Charity`
-            to change its decision rules.
+        charity_cls: the agent class for charities, or a callable ``(model, index) -> Charity``
+            for a mixed population; subclass :class:`Charity` to change its decision rules.
+        commissioner_cls: the agent class for commissioners (subclass :class:`Commissioner`).
+        phases: the monthly schedule for this model (default: the class's :attr:`phases`).
+        log_client_exits: keep a log of every client exit (id, month, how it ended); see
+            :meth:`sim.clients.ClientPopulation.exit_log_frame`.
+
+    Class attributes a subclass may extend:
+        phases: the monthly :class:`~sim.schedule.Schedule`.
+        metrics: the :class:`~sim.metrics.MetricSet` recorded each month.
     """
 
+    #: The monthly schedule; a subclass inserts, replaces or removes phases (see :mod:`sim.schedule`).
+    phases: Schedule = PHASES
     #: The metrics this class records; a subclass extends them with ``metrics = PartnershipModel.metrics.extend(...)``.
     metrics: MetricSet = outcomes.DEFAULT_METRICS
 
     def __init__(self, scenario: Scenario | str = "baseline", seed: int | None = None,
-                 charity_cls: type[Charity] = Charity):
+                 charity_cls=Charity, commissioner_cls: type[Commissioner] = Commissioner,
+                 phases: Schedule | None = None, log_client_exits: bool = False):
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
         seed = scenario.run.seed if seed is None else int(seed)
         super().__init__(rng=seed)
         self.scenario = scenario
         self.seed = seed
+        if phases is not None:
+            self.phases = phases if isinstance(phases, Schedule) else Schedule(phases)
+        self.commissioner_cls = commissioner_cls
+        self._init_state()
+        self._init_sector(charity_cls)
+        self._init_commissioners()
+        self._init_clients(log_client_exits)
+        self._init_events()
+        self._init_observation()
+
+    # ------------------------------------------------------------------ set-up, in order
+    def _init_state(self) -> None:
+        """Counters, trends and the global state of section 2.7 of the ODD."""
         self.domains = DOMAINS
         self.month = 0
         self.counters: Counter[str] = Counter()
@@ -58,37 +114,47 @@ class PartnershipModel(mesa.Model):
         self.demand_step = 1.0
         self.funded_hours = 0.0
         self.joint_served = 0
+        self.cache: dict[str, Any] = {}
         self._ids: Counter[str] = Counter()
-        self._provision_month: tuple[int, int] = (-1, -1)
-        self._provision = np.zeros((0, 0), dtype=bool)
 
-        sec = scenario.sector
+    def _init_sector(self, charity_cls) -> None:
+        """Places, the charities (arrays and agents), and their first informal ties."""
+        sc = self.scenario
+        sec = sc.sector
         n_loc = sec.localities
         self.prisons = np.arange(n_loc - sec.prisons, n_loc) if n_loc > 1 else np.arange(0)
         self.community = np.arange(0, n_loc - sec.prisons) if n_loc > 1 else np.arange(1)
-        self.sector = SectorState(scenario, self.rng, n_loc)
+        self.sector = SectorState(sc, self.rng, n_loc)
         self.initial_reserves = float(self.sector.reserves.sum())
         self._charities: list[Charity] = [charity_cls(self, i) for i in range(sec.charities)]
-        self.network = RelationshipNetwork(sec.charities, scenario.relationships)
+        #: the distinct classes of the charities (decides where a vectorised default rule applies)
+        self.charity_classes: set[type] = {type(c) for c in self._charities}
+        self.network = RelationshipNetwork(sec.charities, sc.relationships)
         self._seed_informal_ties()
+        self.partnerships = PartnershipBook(sec.charities)
 
-        self.partnerships: list[Partnership] = []
-        self.partnership_by_id: dict[int, Partnership] = {}
-        self.contracts: dict[int, Contract] = {}
-        self.commissioners: list[Commissioner] = []
-        self._tender_due: list[tuple[int, Commissioner, int, Contract | None]] = []
-        for spec in scenario.commissioners:
+    def _init_commissioners(self) -> None:
+        """Commissioners, their lots and their first tenders."""
+        self._commissioners: list[Commissioner] = []
+        self.tender_queue: list[tuple[int, Commissioner, int, Contract | None]] = []
+        for spec in self.scenario.commissioners:
             self.add_commissioner(spec, start_month=max(1, spec.start_month))
 
-        self.clients = ClientPopulation(scenario, self.rng, self.prisons, self.community)
-        self.clients.arrive(scenario.demand.clients, started=True)
+    def _init_clients(self, log_exits: bool) -> None:
+        """The clients under support at the start, part-way through their support."""
+        self.clients = ClientPopulation(self.scenario, self.rng, self.prisons, self.community, log_exits=log_exits)
+        self.clients.arrive(self.scenario.demand.clients, started=True)
         self.initial_clients = len(self.clients)
         self.mean_needs = float(self.clients.need_count.mean()) if len(self.clients) else 1.0
 
-        self._events = [DatedEvent(self, e) for e in scenario.events]
+    def _init_events(self) -> None:
+        """Dated events, each scheduled just before its month's step (Mesa's event scheduler)."""
+        self._events = [DatedEvent(self, e) for e in self.scenario.events]
         for ev in self._events:
             self.schedule_event(ev, at=ev.event.month - 0.5)
 
+    def _init_observation(self) -> None:
+        """A DataCollector with one reporter per declared metric; month 0 is recorded."""
         self.current: dict[str, float] = {}
         self.datacollector = mesa.DataCollector(
             model_reporters={"month": "month", **{name: _reporter(name) for name in self.metrics.names}}
@@ -107,46 +173,10 @@ class PartnershipModel(mesa.Model):
 
     # ------------------------------------------------------------------ schedule
     def step(self) -> None:
-        """One month, in the order of the ODD's process overview."""
+        """One month: every phase of :attr:`phases`, in order (the ODD's process overview)."""
         self.month = self.steps
-        self.arrive_and_move()                 # demand arrives; prisoners are transferred
-        self.retender_due()                    # commissioners whose contracts end re-tender (tendering)
-        partnering.search(self)                # partner search for complementary resources
-        partnering.invest(self)                # relationship investment: governance, co-location, training
-        delivery.assign_contracts(self)        # contracts take on clients in their lots
-        delivery.monitor(self)                 # monitoring hours, duplicated per partner or standardised
-        delivery.serve(self)                   # needs met directly, by referral, signposting, joint services
-        finance.settle(self)                   # money in and out; closures displace clients
-        self.network.update()                  # ties grow with contact, decay without
-        outcomes.client_exits(self)            # completion, breach, reoffending
-        system_change.learn(self)              # long-term partnership learning lowers barriers
-        self.current = outcomes.compute_metrics(self)
-        self.datacollector.collect(self)
-
-    # ------------------------------------------------------------------ processes
-    def arrive_and_move(self) -> None:
-        """Arrivals keep the population near its (growing) target; prisoners move."""
-        target = self.scenario.demand.clients * self.demand_factor()
-        deficit = target - len(self.clients)
-        if deficit > 0:
-            self.clients.arrive(int(self.rng.poisson(deficit)))
-        delivery.transfer(self)
-
-    def retender_due(self) -> None:
-        """Every lot whose contract ends (or whose first tender is due) is tendered now."""
-        for contract in list(self.contracts.values()):
-            if contract.end <= self.month and contract.active:
-                self._tender_due.append((self.month, contract.commissioner, contract.lot_index, contract))
-        due = [t for t in self._tender_due if t[0] <= self.month]
-        self._tender_due = [t for t in self._tender_due if t[0] > self.month]
-        for _, commissioner, lot_index, previous in due:
-            if previous is not None and not previous.active:
-                previous = None
-            won = tendering.tender(self, commissioner, lot_index, previous)
-            if won is None:
-                if previous is not None:
-                    tendering.end_contract(self, previous)
-                self._tender_due.append((self.month + 6, commissioner, lot_index, None))
+        for phase in self.phases:
+            phase(self)
 
     # ------------------------------------------------------------------ set-up helpers
     def add_commissioner(self, spec: CommissionerSpec, start_month: int) -> Commissioner:
@@ -160,10 +190,10 @@ class PartnershipModel(mesa.Model):
         n_lots = min(spec.lots or self.scenario.commissioning.lots, max(places.size, 1))
         order = self.rng.permutation(places)
         lots = [np.sort(chunk) for chunk in np.array_split(order, n_lots) if chunk.size]
-        commissioner = Commissioner(self, spec, lots)
-        self.commissioners.append(commissioner)
+        commissioner = self.commissioner_cls(self, spec, lots)
+        self._commissioners.append(commissioner)
         for i in range(len(lots)):
-            self._tender_due.append((start_month, commissioner, i, None))
+            self.tender_queue.append((start_month, commissioner, i, None))
         return commissioner
 
     def _seed_informal_ties(self) -> None:
@@ -206,52 +236,36 @@ class PartnershipModel(mesa.Model):
     def max_partnership_id(self) -> int:
         return max(self._ids["partnership"] - 1, 0)
 
-    def charity(self, index: int) -> Charity:
-        """The agent for charity ``index`` (closed charities included)."""
-        return self._charities[index]
+    def charity(self, org_id: int) -> Charity:
+        """The agent for charity ``org_id`` (its ``unique_id``; closed charities included)."""
+        return self._charities[org_id]
+
+    @property
+    def contracts(self) -> dict[int, Contract]:
+        """Running contracts and grants by id (held by :attr:`partnerships`)."""
+        return self.partnerships.contracts
+
+    @property
+    def commissioners(self) -> mesa.agent.AgentSet:
+        """The commissioners, as a Mesa AgentSet in order of creation."""
+        return mesa.agent.AgentSet(self._commissioners, random=self.random)
+
+    # ------------------------------------------------------------------ exits
+    def close_charity(self, org_id: int) -> None:
+        """A charity closes (insolvency): it leaves, its clients are displaced; counted in ``charity_closures``."""
+        finance.close(self, org_id)
+
+    def merge_charities(self, absorbed: int, into: int) -> None:
+        """``absorbed`` merges into ``into``: its money, staff, places, specialisms and contract shares pass on.
+
+        A merger is not a closure: it is counted in ``model.counters["mergers"]``.
+        """
+        finance.merge(self, absorbed, into)
 
     @property
     def charities(self) -> mesa.agent.AgentSet:
         """The operating charities, as a Mesa AgentSet."""
         return self.agents.select(agent_type=Charity)
-
-    def in_partnership(self) -> np.ndarray:
-        """For each charity, whether it belongs to an active partnership of two or more."""
-        out = np.zeros(self.sector.n, dtype=bool)
-        for p in self.partnerships:
-            if p.active and p.size >= 2:
-                out[p.members] = True
-        return out
-
-    def informal_partnership_of(self) -> np.ndarray:
-        """For each charity, an active partnership without a contract it belongs to (-1 none)."""
-        out = np.full(self.sector.n, -1, dtype=np.int64)
-        for p in self.partnerships:
-            if p.active and not p.contracts and p.size >= 2:
-                out[p.members] = p.pid
-        return out
-
-    def local_provision(self) -> np.ndarray:
-        """(localities, domains): some operating charity present serves that need (cached for the month)."""
-        if self._provision_month != (self.month, self.counters["closures"]):
-            s = self.sector
-            self._provision = np.stack(
-                [s.presence[s.alive & s.specialisms[:, d]].any(axis=0) for d in range(s.specialisms.shape[1])], axis=1)
-            self._provision_month = (self.month, self.counters["closures"])
-        return self._provision
-
-    def unserved_needs(self) -> np.ndarray:
-        """(localities, domains): clients here need it, no operating charity present serves it."""
-        cl = self.clients
-        n_loc = self.sector.presence.shape[1]
-        n_dom = len(self.domains)
-        cell = (cl.locality[:, None] * n_dom + np.arange(n_dom))[cl.needs]
-        demand = np.bincount(cell, minlength=n_loc * n_dom).reshape(n_loc, n_dom)
-        joint = np.zeros(demand.shape, dtype=bool)
-        for p in self.partnerships:
-            if p.active and p.joint_service is not None:
-                joint[p.joint_service] = True
-        return (demand > 0) & ~self.local_provision() & ~joint
 
     # ------------------------------------------------------------------ outputs
     def current_metrics(self) -> dict[str, float]:
@@ -266,10 +280,7 @@ class PartnershipModel(mesa.Model):
     def network_snapshot(self) -> dict[str, Any]:
         """Nodes (charities) and ties, for plots and the dashboard."""
         s = self.sector
-        pid = np.full(s.n, -1, dtype=np.int64)
-        for p in self.partnerships:
-            if p.active and p.size >= 2:
-                pid[[m for m in p.members if pid[m] < 0]] = p.pid
+        pid = self.partnerships.partnership_id_of()
         nodes = pd.DataFrame({
             "org_id": np.arange(s.n), "name": [f"Charity {i}" for i in range(s.n)], "kind": "charity",
             "partnership_id": pid, "active": s.alive.copy(), "income": s.income.copy(), "band": s.band.copy(),

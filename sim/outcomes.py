@@ -64,7 +64,11 @@ def client_exits(model: PartnershipModel) -> None:
         order_exits=int((cl.court_order & (breached | completed)).sum()),
         transfers=model.month_stats.get("transfers", 0), continued=model.month_stats.get("continued", 0),
     )
-    cl.remove(reoffended | breached | completed)
+    leaving = reoffended | breached | completed
+    if cl.log_exits:
+        how = np.where(reoffended, "reoffence", np.where(breached, "breach", "completion"))
+        cl.log_exit(leaving, model.month, how[leaving])
+    cl.remove(leaving)
 
 
 def _share(num: float, den: float, empty: float = 0.0) -> float:
@@ -88,7 +92,7 @@ class MetricView:
     @cached_property
     def groups(self) -> list:
         """Active partnerships of two or more."""
-        return [p for p in self.model.partnerships if p.active and p.size >= 2]
+        return self.model.partnerships.groups()
 
     @cached_property
     def contracts(self) -> list:
@@ -137,7 +141,7 @@ def _top10(v: MetricView) -> float:
 
 
 def _member_share(v: MetricView) -> float:
-    in_p = v.model.in_partnership()
+    in_p = v.model.partnerships.in_partnership()
     return _share(in_p[v.alive].sum(), v.alive.sum())
 
 

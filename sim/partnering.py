@@ -18,34 +18,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .agents import Charity
+from .agents import Charity, overrides_rule
+from .delivery import unserved_needs
+
+from .rules import search_chance, horizon_factor, partnership_form  # noqa: F401  (pure rules, re-exported)
 
 if TYPE_CHECKING:
-    from .agents import Partnership
+    from .partnerships import Partnership
     from .model import PartnershipModel
-
-
-# --------------------------------------------------------------- pure rules
-
-def search_chance(rate: float, pressure_multiplier: float, under_pressure: bool) -> float:
-    """Monthly chance of looking for a partner; pressure makes it more likely."""
-    return float(min(1.0, rate * (1.0 + pressure_multiplier * under_pressure)))
-
-
-def horizon_factor(months_left: float, horizon_months: int) -> float:
-    """Share of full relationship investment that a funding horizon justifies."""
-    return float(np.clip(months_left / horizon_months, 0.0, 1.0))
-
-
-def partnership_form(size: int, commissioned: bool, co_located: bool, lead_band: int, max_other_band: int) -> str:
-    """The report's forms: informal, lead-and-subcontractors alliance, consortium, one-stop shop."""
-    if size == 1:
-        return "single"
-    if not commissioned:
-        return "informal"
-    if co_located:
-        return "one_stop_shop"
-    return "alliance" if lead_band > max_other_band else "consortium"
 
 
 # --------------------------------------------------------------- formation
@@ -53,7 +33,7 @@ def partnership_form(size: int, commissioned: bool, co_located: bool, lead_band:
 def form_partnership(model: PartnershipModel, members: list[int], lead: int, commissioned: bool,
                      joint_service: tuple[int, int] | None = None) -> Partnership:
     """Create a partnership; its members meet at an induction (joint training)."""
-    from .agents import Partnership
+    from .partnerships import Partnership
 
     sc = model.scenario
     s = model.sector
@@ -69,8 +49,7 @@ def form_partnership(model: PartnershipModel, members: list[int], lead: int, com
         joint_training_months=sc.partnership.joint_training_months if commissioned else 0,
         joint_service=joint_service,
     )
-    model.partnerships.append(p)
-    model.partnership_by_id[p.pid] = p
+    model.partnerships.add(p)
     if len(members) >= 2:
         a, b = model.network.pairs_within(np.asarray(members))
         model.network.add_contact(a, b, managerial=sc.relationships.managerial_growth,
@@ -86,15 +65,18 @@ def search(model: PartnershipModel) -> None:
     s = model.sector
     alive = np.flatnonzero(s.alive)
     pressure = s.pressure()
-    if type(model.charity(0)).search_chance is Charity.search_chance:  # the default rule, vectorised
-        chance = np.minimum(1.0, sc.partnership.search_rate * (1.0 + sc.partnership.pressure_search * pressure[alive]))
-    else:  # a subclass's own rule, asked of each charity
-        chance = np.array([model.charity(int(i)).search_chance() for i in alive])
+    # the default rule, vectorised; a charity whose class overrides it is asked itself
+    chance = np.minimum(1.0, sc.partnership.search_rate * (1.0 + sc.partnership.pressure_search * pressure[alive]))
+    if any(overrides_rule(cls, Charity, "search_chance") for cls in model.charity_classes):
+        for k, i in enumerate(alive):
+            agent = model.charity(int(i))
+            if overrides_rule(type(agent), Charity, "search_chance"):
+                chance[k] = agent.search_chance()
     seekers = alive[model.rng.random(alive.size) < chance]
     if seekers.size == 0:
         return
-    unserved = model.unserved_needs()  # (localities, domains): clients in need, nobody present to serve
-    informal_of = model.informal_partnership_of()
+    unserved = unserved_needs(model)  # (localities, domains): clients in need, nobody present to serve
+    informal_of = model.partnerships.informal_partnership_of()
     for i in seekers:
         i = int(i)
         if s.knowhow[i].any() and _start_joint_service(model, i, unserved):
@@ -137,7 +119,7 @@ def _join_for_survival(model: PartnershipModel, i: int, informal_of: np.ndarray)
     j = int(model.rng.choice(cand))
     pid = informal_of[j]
     if pid >= 0:
-        partnership = model.partnership_by_id[pid]
+        partnership = model.partnerships.by_id[pid]
         if partnership.size < p.max_partners:
             partnership.members.append(i)
             rest = np.asarray([m for m in partnership.members if m != i])

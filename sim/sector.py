@@ -24,8 +24,36 @@ REGIONAL_SHARE = (1.0, 1.0, 0.25, 0.05)
 PRESENCE_SHARE = (0.0, 0.05, 0.2, 0.45)
 
 
+#: Every per-charity state, declared once: name -> meaning. :class:`SectorState` holds
+#: each as an array with one row per charity; the :class:`~sim.agents.Charity` agent
+#: exposes each as a property of the same name.
+CHARITY_STATES: dict[str, str] = {
+    "band": "Income band: 0 under 10k, 1 10k-500k, 2 500k-10m, 3 over 10m",
+    "base_income": "Income at the start, pounds a month, in this region",
+    "other_income": "Monthly income from donations, trusts and trading at the start, in pounds",
+    "staff_hours": "Paid staff hours a month",
+    "volunteer_hours": "Volunteer hours a month",
+    "reserves": "Money held, in pounds (closure after months below zero)",
+    "alive": "Still operating",
+    "closed_month": "Month the charity closed or left (-1 while operating)",
+    "negative_months": "Consecutive months with reserves below zero",
+    "track_record": "Reputation for outcomes, 0-1, used in bid scoring",
+    "specialisms": "Need domains served (bool per domain)",
+    "specialism_bits": "The specialisms as a bit mask (bit d = domain d)",
+    "knowhow": "Structured programmes it can run elsewhere (bool per domain)",
+    "presence": "Localities and prisons with contacts or premises (bool per locality)",
+    "home": "Home locality",
+    "income": "This month's income, pounds",
+    "spending": "This month's spending, pounds",
+    "contract_income": "This month's payments from contracts and grants, pounds",
+    "monitoring_hours": "Hours this month spent on contract monitoring",
+    "relationship_hours": "Hours this month invested in partnership relationships",
+    "demand_hours": "Hours this month its clients' needs demand of it",
+}
+
+
 class SectorState:
-    """Per-charity state, one row per charity (index = charity id)."""
+    """Per-charity state, one row per charity (index = charity id); see :data:`CHARITY_STATES`."""
 
     def __init__(self, scenario: Scenario, rng: np.random.Generator, n_localities: int):
         s = scenario.sector

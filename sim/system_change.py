@@ -17,15 +17,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .partnering import horizon_factor
+from .rules import barrier_update, horizon_factor  # noqa: F401  (pure rules, re-exported)
 
 if TYPE_CHECKING:
     from .model import PartnershipModel
-
-
-def barrier_update(barrier: float, learning: float, relapse: float) -> float:
-    """Barriers fall with learning and drift back without it; stays in [0, 1]."""
-    return float(np.clip(barrier - learning * barrier + relapse * (1.0 - barrier), 0.0, 1.0))
 
 
 def learn(model: PartnershipModel) -> None:

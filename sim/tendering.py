@@ -19,64 +19,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .rules import defection_chance, bid_score, price_score, viable_shares  # noqa: F401  (pure rules, re-exported)
+
 if TYPE_CHECKING:
-    from .agents import Commissioner, Contract, Partnership
+    from .agents import Commissioner
+    from .partnerships import Contract, Partnership
     from .model import PartnershipModel
-
-
-# --------------------------------------------------------------- pure rules
-
-def defection_chance(lead_tie: float, value_change: float, under_pressure: bool, base: float = 0.25,
-                     weak_tie: float = 0.35, value_cut: float = 0.2, pressure: float = 0.1) -> float:
-    """Chance that a partner bids outside its partnership at a market test.
-
-    Weak managerial ties to the lead, a shrinking contract and financial
-    pressure all push a partner to "develop a competing bid outside of the
-    existing partnership" (Inspire, autumn 2015). The weights are the
-    ``partnership.defection_*`` scenario keys.
-    """
-    p = base + weak_tie * (1.0 - lead_tie) + (value_cut if value_change < 0 else 0.0) + (pressure if under_pressure else 0.0)
-    return float(np.clip(p, 0.0, 0.9))
-
-
-def bid_score(price: float, quality: float, track: float, existing: float,
-              price_w: float, quality_w: float, track_w: float, incumbency_w: float) -> float:
-    """Weighted score of a bid; every component is in [0, 1]."""
-    return price_w * price + quality_w * quality + track_w * track + incumbency_w * existing
-
-
-def price_score(lead_band: int, size: int, noise: float, scale_discount: float = 0.05,
-                coordination_cost: float = 0.03) -> float:
-    """Cheaper bids score higher: scale lowers price, coordinating many partners raises it.
-
-    The weights are ``commissioning.price_scale_discount`` and ``commissioning.price_coordination_cost``.
-    """
-    ratio = 1.0 - scale_discount * lead_band + coordination_cost * (size - 1) + noise
-    return float(np.clip(1.5 - ratio, 0.0, 1.0))
-
-
-def viable_shares(value: float, lead: int, contributions: dict[int, float], lead_core: float,
-                  min_share: float) -> dict[int, float]:
-    """Split a contract's monthly value among partners; drop those it cannot fund.
-
-    The lead first keeps ``lead_core`` (pounds) for the core case-work the
-    specification still demands; the rest follows each partner's contribution.
-    A partner whose share is below ``min_share`` (its funded posts) is dropped
-    and the money re-split, smallest first, until every remaining partner is
-    viable. A cut in value with the same specification therefore falls on the
-    partners first (Inspire at half value).
-    """
-    members = [m for m in contributions if m != lead]
-    while True:
-        weights = np.array([contributions[m] for m in members], dtype=float)
-        rest = max(value - lead_core, 0.0) if members else 0.0
-        shares = rest * weights / weights.sum() if members and weights.sum() > 0 else np.zeros(len(members))
-        if not members or shares.min() >= min_share:
-            break
-        members.pop(int(np.argmin(shares)))
-    out = {lead: value - float(shares.sum())}
-    out.update({m: float(s) for m, s in zip(members, shares)})
-    return out
 
 
 # --------------------------------------------------------------- bids
@@ -251,8 +199,8 @@ def defect(model: PartnershipModel, partnership: Partnership, value_change: floa
 def award(model: PartnershipModel, commissioner: Commissioner, lot_index: int, value: float,
           bid: Bid, previous: Contract | None) -> Contract:
     """Give the contract to the winning bid, keeping only the partners it can fund."""
-    from .agents import Contract
     from .partnering import form_partnership
+    from .partnerships import Contract
 
     sc = model.scenario
     lot = commissioner.lots[lot_index]
@@ -311,3 +259,20 @@ def end_contract(model: PartnershipModel, contract: Contract, successor_holder: 
     if holder is not successor_holder and not holder.contracts and holder.form != "informal":
         holder.active = False
     model.clients.contract[model.clients.contract == contract.cid] = -1
+
+
+def retender_due(model: PartnershipModel) -> None:
+    """Every lot whose contract ends (or whose first tender is due) is rolled over or tendered now."""
+    for contract in list(model.contracts.values()):
+        if contract.end <= model.month and contract.active:
+            model.tender_queue.append((model.month, contract.commissioner, contract.lot_index, contract))
+    due = [t for t in model.tender_queue if t[0] <= model.month]
+    model.tender_queue = [t for t in model.tender_queue if t[0] > model.month]
+    for _, commissioner, lot_index, previous in due:
+        if previous is not None and not previous.active:
+            previous = None
+        won = tender(model, commissioner, lot_index, previous)
+        if won is None:
+            if previous is not None:
+                end_contract(model, previous)
+            model.tender_queue.append((model.month + 6, commissioner, lot_index, None))
