@@ -21,6 +21,7 @@ __all__ = ["UsageError", "build_parser", "main"]
 COMMAND_MODULES = (
     "sim.commands",              # run, schema, validate
     "sim.experiments.commands",  # compare, sweep, sensitivity, discover, report
+    "sim.experiments.calibrate", # calibrate
     "sim.dashboard_command",     # dashboard
 )
 
