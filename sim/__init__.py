@@ -12,9 +12,10 @@ Quick start::
     print(sim.summarise(final))
 """
 
-from .metrics import BRIEF_METRICS, METRIC_INFO, METRICS
+from .metrics import BRIEF_METRICS, METRIC_INFO, METRICS, Metric, MetricSet
 from .model import PartnershipModel
 from .agents import Charity, Commissioner, Partnership, Contract
+from .schedule import Phase, Schedule
 from .runner import RunResult, derive_seed, mean_ci, replication_seeds, run, run_seeds, summarise, write_results
 from .scenario import DOMAINS, SCENARIO_DIR, Scenario, ScenarioError, list_scenarios, load_scenario, schema_rows
 
@@ -24,5 +25,5 @@ __all__ = [
     "BRIEF_METRICS", "METRIC_INFO", "METRICS", "PartnershipModel", "Charity", "Commissioner", "Partnership",
     "Contract", "RunResult", "derive_seed", "mean_ci", "replication_seeds", "run", "run_seeds", "summarise",
     "write_results", "DOMAINS", "SCENARIO_DIR", "Scenario", "ScenarioError", "list_scenarios", "load_scenario",
-    "schema_rows",
+    "schema_rows", "Metric", "MetricSet", "Phase", "Schedule",
 ]
