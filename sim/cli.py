@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import warnings
 
 from .errors import UsageError
 from .scenario import ScenarioError
@@ -40,9 +42,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"partnersim: warning: {' '.join(str(message).split())}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous = warnings.showwarning
+    warnings.showwarning = _one_line_warning  # a renamed key, a wide interval: one line, no source dump
     try:
         return int(args.handler(args) or 0)
     except ScenarioError as err:
@@ -51,9 +59,18 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as err:
         print(f"partnersim: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `partnersim schema | head`: the reader has gone, which is not an error
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 0
     except KeyboardInterrupt:
         print("partnersim: interrupted", file=sys.stderr)
         return 130
+    finally:
+        warnings.showwarning = previous
 
 
 if __name__ == "__main__":

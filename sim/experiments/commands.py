@@ -14,8 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..cli import UsageError
-from ..metrics import METRICS
+from ..errors import UsageError
+from .budget import LIMITS_HELP
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,9 +25,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("experiment", help="experiment file (path, or a name in experiments/)")
     _cluster_args(p)
     p.add_argument("--out", help="results folder (default: results/EXPERIMENT_NAME)")
-    p.add_argument("--retry-failed", action="store_true", help="redo runs that failed last time")
+    p.add_argument("--retry-failed", action="store_true",
+                   help="redo runs the model failed last time (runs lost with a worker are always redone)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    _yes_arg(p)
+    p.epilog = "Exit status: 0 every run finished; 1 some runs failed or are unfinished (named); 2 bad input."
     p.set_defaults(handler=cmd_sweep)
 
     p = sub.add_parser("compare", help="compare two scenarios over seeds: difference, CI, test, effect size",
@@ -38,16 +41,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seeds", type=int, default=10, help="replications of each scenario (default 10)")
     p.add_argument("--months", type=int, help="horizon (default: each scenario's run.months)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a key in both scenarios")
-    p.add_argument("--metrics", help="comma-separated metrics (default: all)")
+    p.add_argument("--metrics", help="comma-separated metrics (default: all the model declares)")
+    p.add_argument("--model", metavar="MODULE:CLASS", help="a subclass of sim.PartnershipModel, e.g. mypkg.models:MyModel")
     p.add_argument("--ci", choices=("t", "bootstrap"), default="t", help="confidence interval method (default t)")
+    p.add_argument("--correction", choices=("holm", "bh"), default="holm",
+                   help="correction for testing many metrics: holm (family-wise error, default) or bh "
+                   "(Benjamini-Hochberg false discovery rate)")
     _cluster_args(p, default_help="0 = in this process")
     p.add_argument("--out", help="also keep the runs in this folder (then 'partnersim report' works on it)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    _yes_arg(p)
     p.set_defaults(handler=cmd_compare)
 
     p = sub.add_parser("sensitivity", help="Morris screening or Sobol indices (SALib): which levers matter most",
                        description="Run (or resume) a morris or sobol experiment, then rank its levers for each "
-                       "chosen metric, with 95%% confidence intervals.")
+                       "chosen metric, with 95% confidence intervals and a convergence check (the indices "
+                       "recomputed on a quarter and a half of the sample).")
     p.add_argument("experiment", nargs="?", default="sensitivity_morris",
                    help="experiment file with design = morris or sobol (default: experiments/sensitivity_morris.toml)")
     p.add_argument("--metric", action="append", help="metric to rank levers for (repeatable; default partnerships_active)")
@@ -55,19 +64,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="results folder (default: results/EXPERIMENT_NAME)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    _yes_arg(p)
     p.set_defaults(handler=cmd_sensitivity)
 
     p = sub.add_parser("discover", help="scenario discovery: which lever combinations lead to partnership collapse",
-                       description="Fit a shallow decision tree to a sweep's runs and describe the boxes of lever "
-                       "values where collapse is likely (coverage and density, as in PRIM).")
+                       description="PRIM (the EMA Workbench's implementation) finds boxes of lever values where "
+                       "collapse is concentrated: its peeling trajectory, the coverage and density trade-off, and "
+                       "the chosen box with quasi-p-values; a shallow decision tree is fitted beside it.")
     p.add_argument("source", help="a sweep results folder, or an experiment file to run first")
     p.add_argument("--where", default=None, help="what counts as collapse, e.g. \"partners_delivering_mean <= 2\" "
                    "(default: the experiment's [discovery] where, else \"partnerships_active <= 1\")")
     p.add_argument("--depth", type=int, default=None, help="depth of the tree (default: the experiment's, else 3)")
+    p.add_argument("--threshold", type=float, default=None,
+                   help="PRIM: the lowest density a chosen box may have (default: the experiment's, else 0.8)")
     _cluster_args(p)
     p.add_argument("--out", help="results folder when SOURCE is an experiment (default: results/EXPERIMENT_NAME)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    _yes_arg(p)
     p.set_defaults(handler=cmd_discover)
 
     p = sub.add_parser("report", help="figures and a Markdown summary of a results folder",
@@ -76,6 +90,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("dir", help="results folder")
     p.add_argument("--no-network", action="store_true", help="skip the network snapshot (it re-runs one seed)")
     p.add_argument("--metrics", type=int, default=8, help="how many metrics to show (default 8)")
+    p.add_argument("--runs", action="store_true", help="draw every individual run behind the means in the figures")
     p.set_defaults(handler=cmd_report)
 
 
@@ -85,9 +100,17 @@ def _cluster_args(p: argparse.ArgumentParser, default_help: str = "0 = in this p
     g.add_argument("--scheduler", metavar="ADDRESS", help="use an existing Dask cluster, e.g. tcp://10.0.0.5:8786")
 
 
+def _yes_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--yes", action="store_true", help="go ahead with work beyond the size limits. " + LIMITS_HELP)
+
+
 def _check_workers(args) -> None:
+    from .engine import check_scheduler_address
+
     if getattr(args, "workers", None) is not None and args.workers < 0:
         raise UsageError(f"--workers: must be 0 or more (got {args.workers})")
+    if getattr(args, "scheduler", None) is not None:
+        check_scheduler_address(args.scheduler)
 
 
 def _out_dir(args, name: str) -> Path:
@@ -98,13 +121,40 @@ def _progress(args) -> bool | None:
     return False if getattr(args, "no_progress", False) or getattr(args, "json", False) else None
 
 
+def _note(line: str) -> None:
+    print(f"partnersim: {line}", file=sys.stderr)
+
+
+def _estimate_and_check(exp, args) -> None:
+    """Say how big the work is; refuse it beyond the limits unless --yes."""
+    from .budget import check, sweep_estimate
+    from .engine import default_workers
+
+    workers = 1 if args.workers == 0 else (args.workers or (1 if args.scheduler else default_workers()))
+    est = sweep_estimate(exp, workers)
+    check(est, getattr(args, "yes", False), exp.source)
+    if not getattr(args, "json", False):
+        _note(f"work: {est.describe()}")
+
+
 def _run(exp, out: Path, args):
-    from .engine import run_sweep
+    from .engine import check_folder, run_sweep
 
     _check_workers(args)
-    announce = None if getattr(args, "json", False) else (lambda line: print(line, file=sys.stderr))
+    check_folder(exp, out)
+    _estimate_and_check(exp, args)
+    announce = None if getattr(args, "json", False) else _note
     return run_sweep(exp, out, workers=args.workers, scheduler=args.scheduler, progress=_progress(args),
                      retry_failed=getattr(args, "retry_failed", False), announce=announce)
+
+
+def _fail_unfinished(summary) -> int:
+    """Exit status 1 with one line naming the runs, when a sweep did not finish cleanly."""
+    problem = summary.problem()
+    if problem is None:
+        return 0
+    print(f"partnersim: error: {problem}", file=sys.stderr)
+    return 1
 
 
 def cmd_sweep(args) -> int:
@@ -115,32 +165,37 @@ def cmd_sweep(args) -> int:
     summary = _run(exp, out, args)
     if args.json:
         print(json.dumps({"experiment": exp.source, "out": str(out), **summary.as_dict(),
-                          "failures": [{"run_key": k, "error": e} for k, e in summary.failures]}))
+                          "failures": [{"run_key": k, "error": e} for k, e in summary.failures],
+                          "lost": [{"run_key": k, "error": e} for k, e in summary.lost]}))
     else:
         print("\n".join(summary.lines()))
-    return 0
+    return _fail_unfinished(summary)
 
 
-def _metric_list(text: str | None) -> list[str]:
+def _metric_list(text: str | None, model_cls=None) -> list[str]:
+    from ..metrics import metrics_of
+
+    declared = metrics_of(model_cls).names
     if not text:
-        return list(METRICS)
+        return list(declared)
     names = [m.strip() for m in text.split(",") if m.strip()]
     for m in names:
-        if m not in METRICS:
-            raise UsageError(f"--metrics: unknown metric {m!r}; allowed: {', '.join(METRICS)}")
+        if m not in declared:
+            raise UsageError(f"--metrics: unknown metric {m!r}; allowed: {', '.join(declared)}")
     return names
 
 
 def cmd_compare(args) -> int:
     from ..scenario import parse_value
     from .compare import compare_runs, format_table
-    from .design import load_experiment
+    from .design import load_experiment, resolve_model
 
     if args.seeds < 2:
         raise UsageError(f"--seeds: need at least 2 to estimate a confidence interval (got {args.seeds})")
     if args.months is not None and args.months < 1:
         raise UsageError(f"--months: must be 1 or more (got {args.months})")
-    metrics = _metric_list(args.metrics)
+    model_cls = resolve_model(args.model, "--model")
+    metrics = _metric_list(args.metrics, model_cls)
     overrides = {}
     for item in args.set:
         if "=" not in item:
@@ -151,13 +206,17 @@ def cmd_compare(args) -> int:
     if label_a == label_b:
         raise UsageError(f"A and B are the same scenario ({args.a}); give two different scenarios")
     spec = {"experiment": {"title": f"{label_b} compared with {label_a}", "scenarios": [args.a, args.b],
-                           "replications": args.seeds, "seeds": "scenario", "metrics": metrics,
+                           "replications": args.seeds, "seeding": "scenario", "metrics": metrics,
+                           **({"model": args.model} if args.model else {}),
                            **({"months": args.months} if args.months else {})},
             "set": overrides}
     exp = load_experiment(spec, source="compare")
     _check_workers(args)
-    if args.workers is None and args.scheduler is None and args.seeds * 2 <= 4:
-        args.workers = 0  # a cluster is not worth starting for four runs
+    if args.out:
+        from .engine import check_folder
+
+        check_folder(exp, args.out)
+    _estimate_and_check(exp, args)
     tmp = None
     if args.out:
         out = Path(args.out)
@@ -167,27 +226,33 @@ def cmd_compare(args) -> int:
     try:
         from .engine import run_sweep
 
-        summary = run_sweep(exp, out, workers=args.workers, scheduler=args.scheduler, progress=_progress(args))
+        summary = run_sweep(exp, out, workers=args.workers, scheduler=args.scheduler, progress=_progress(args),
+                            announce=None if args.json else _note)
         import pandas as pd
 
-        runs = pd.read_parquet(out / "runs.parquet")
-        runs = runs[runs["status"] == "ok"]
+        runs = pd.read_parquet(out / "runs.parquet") if summary.left == 0 else None
     finally:
         if tmp is not None:
             tmp.cleanup()
-    rows = compare_runs(runs, "scenario", args.a, args.b, metrics, ci=args.ci, label_a=label_a, label_b=label_b)
+    if runs is None:
+        return _fail_unfinished(summary)
+    runs = runs[runs["status"] == "ok"]
+    rows = compare_runs(runs, "scenario", args.a, args.b, metrics, ci=args.ci, label_a=label_a, label_b=label_b,
+                        model_cls=model_cls, correction=args.correction)
     paired = rows[0].test.startswith("paired") if rows else False
     if args.json:
+        from .compare import CORRECTIONS
+
         print(json.dumps({
             "a": args.a, "b": args.b, "seeds": args.seeds, "paired": paired, "ci": args.ci,
-            "failed_runs": summary.failed,
+            "correction": CORRECTIONS[args.correction], "failed_runs": summary.failed,
             "metrics": {r.metric: {k: v for k, v in r.as_dict().items() if k != "metric"} for r in rows},
         }, allow_nan=False))
     else:
-        print(format_table(rows, label_a, label_b))
+        print(format_table(rows, label_a, label_b, correction=args.correction))
         if summary.failed:
             print(f"note: {summary.failed} runs failed and were left out")
-    return 0
+    return _fail_unfinished(summary)
 
 
 def cmd_sensitivity(args) -> int:

@@ -6,6 +6,16 @@ line. When both scenarios ran with the same seeds (common random numbers,
 the default when they share ``run.seed``) the comparison is paired: a paired
 t-test on the per-seed differences and Cohen's d_z. Otherwise Welch's t-test
 and Hedges' g.
+
+Many metrics are tested at once, so the p-values are adjusted for their
+number: Holm's step-down method by default (it controls the chance of any
+false "difference" among them), or Benjamini-Hochberg (the expected share of
+false discoveries). A difference is called "higher" or "lower" only when the
+adjusted p-value is below 0.05, its confidence interval excludes zero, *and*
+it is at least the metric's declared ``relevance`` (the smallest difference
+of practical relevance); a real but smaller difference is reported as
+"not practically relevant". Intervals are clipped to what the metric can
+take: a difference of two shares lies in [-1, 1].
 """
 
 from __future__ import annotations
@@ -18,7 +28,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..metrics import METRIC_INFO
+from ..metrics import Metric, describe
+
+#: Corrections for testing many metrics at once, by their command-line names.
+CORRECTIONS = {"holm": "Holm", "bh": "Benjamini-Hochberg"}
+ALPHA = 0.05
 
 
 @dataclass
@@ -37,6 +51,8 @@ class MetricComparison:
     n_b: int
     verdict: str
     sentence: str
+    p_adjusted: float = float("nan")
+    relevance: float = 0.0
 
     def as_dict(self) -> dict:
         return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in asdict(self).items()}
@@ -77,8 +93,9 @@ def compare_metric(*args, **kwargs) -> MetricComparison:
 
 def _compare_metric(
     metric: str, a: Sequence[float], b: Sequence[float], paired: bool, label_a: str = "A", label_b: str = "B",
-    ci: str = "t", level: float = 0.95, seed: int = 0,
+    ci: str = "t", level: float = 0.95, seed: int = 0, declaration: Metric | None = None,
 ) -> MetricComparison:
+    decl = declaration or describe(metric)
     x, y = np.asarray(a, float), np.asarray(b, float)
     if paired:
         keep = np.isfinite(x) & np.isfinite(y)
@@ -88,7 +105,7 @@ def _compare_metric(
     nan = float("nan")
     if x.size == 0 or y.size == 0:
         return MetricComparison(metric, nan, nan, nan, nan, nan, nan, "none", nan, "", int(x.size), int(y.size),
-                                "no data", f"{_meaning(metric)}: no finished runs to compare.")
+                                "no data", f"{decl.meaning}: no data to compare.", nan, decl.relevance)
     ma, mb = float(x.mean()), float(y.mean())
     diff = mb - ma
     if paired:
@@ -122,18 +139,23 @@ def _compare_metric(
     lo, hi = diff - half, diff + half
     if ci == "bootstrap" and x.size > 1 and y.size > 1:
         lo, hi = _bootstrap_ci(x, y, paired, seed, level)
-    verdict, sentence = _sentence(metric, ma, mb, diff, lo, hi, p, effect, label_a, label_b)
+    lo, hi = _clip_difference(decl, lo, hi)
+    verdict, sentence = _sentence(decl, ma, mb, diff, lo, hi, p, effect, label_a, label_b)
     return MetricComparison(metric, ma, mb, diff, lo, hi, p, test, float(effect), effect_name,
-                            int(x.size), int(y.size), verdict, sentence)
+                            int(x.size), int(y.size), verdict, sentence, p, decl.relevance)
 
 
-def _meaning(metric: str) -> str:
-    return METRIC_INFO.get(metric, (metric, 0))[0]
+def _clip_difference(decl: Metric, lo: float, hi: float) -> tuple[float, float]:
+    """A difference of two values in [low, high] lies in [-(high - low), high - low]."""
+    if decl.low is None or decl.high is None:
+        return lo, hi
+    span = decl.high - decl.low
+    return max(lo, -span), min(hi, span)
 
 
 def _num(v: float) -> str:
     if not math.isfinite(v):
-        return "n/a"
+        return "no data"
     a = abs(v)
     return f"{v:.0f}" if a >= 100 else f"{v:.1f}" if a >= 10 else f"{v:.2f}" if a >= 0.1 else f"{v:.3f}"
 
@@ -142,50 +164,101 @@ def _signed(v: float) -> str:
     return ("+" if v > 0 else "") + _num(v)
 
 
-def _sentence(metric, ma, mb, diff, lo, hi, p, effect, label_a, label_b) -> tuple[str, str]:
-    meaning, direction = METRIC_INFO.get(metric, (metric, 0))
+def _sentence(decl: Metric, ma, mb, diff, lo, hi, p, effect, label_a, label_b,
+              p_name: str = "p") -> tuple[str, str]:
+    meaning, direction = decl.meaning, decl.direction
     numbers = (f"{_num(mb)} under {label_b} against {_num(ma)} under {label_a} "
                f"(difference {_signed(diff)}, 95% CI {_signed(lo)} to {_signed(hi)}")
-    significant = math.isfinite(p) and p < 0.05 and not (lo <= 0 <= hi and lo != hi)
+    p_text = f"{p_name} = {p:.2g}" if math.isfinite(p) else f"{p_name} n/a"
+    significant = math.isfinite(p) and p < ALPHA and not (lo <= 0 <= hi and lo != hi)
     if diff == 0 and lo == hi == 0:
         return "same", f"{meaning}: the same under both ({_num(ma)})."
     if not significant:
-        return "no clear difference", (f"{meaning}: no clear difference; {numbers}, p = {p:.2g}).")
+        return "no clear difference", (f"{meaning}: no clear difference; {numbers}, {p_text}).")
+    if abs(diff) < decl.relevance:
+        return "not practically relevant", (f"{meaning}: a difference smaller than the {_num(decl.relevance)} that "
+                                            f"matters in practice; {numbers}, {p_text}).")
     word = "higher" if diff > 0 else "lower"
     better = "" if direction == 0 else ("better" if diff * direction > 0 else "worse")
     return (f"{word}, {better}" if better else word,
-            f"{meaning}: {word} under {label_b}{f' ({better})' if better else ''}; {numbers}, p = {p:.2g}, "
+            f"{meaning}: {word} under {label_b}{f' ({better})' if better else ''}; {numbers}, {p_text}, "
             f"{_effect_label(effect)} effect).")
+
+
+def adjust_p(p_values: Sequence[float], correction: str = "holm") -> np.ndarray:
+    """p-values adjusted for testing them together (``holm`` or ``bh``); nan stays nan and is not counted."""
+    p = np.asarray(p_values, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = np.isfinite(p)
+    if not ok.any():
+        return out
+    if correction == "bh":
+        out[ok] = stats.false_discovery_control(p[ok], method="bh")
+        return out
+    if correction != "holm":
+        raise ValueError(f"correction must be one of {', '.join(CORRECTIONS)}")
+    vals = p[ok]
+    order = np.argsort(vals, kind="stable")
+    m = vals.size
+    adjusted = np.maximum.accumulate((m - np.arange(m)) * vals[order])
+    res = np.empty(m)
+    res[order] = np.minimum(adjusted, 1.0)
+    out[ok] = res
+    return out
 
 
 def compare_runs(
     runs: pd.DataFrame, group_col: str, a: str, b: str, metrics: Sequence[str],
     ci: str = "t", label_a: str | None = None, label_b: str | None = None,
+    model_cls: type | None = None, correction: str = "holm",
 ) -> list[MetricComparison]:
-    """Compare two groups of a runs table (one row per run); paired when their seeds match."""
+    """Compare two groups of a runs table (one row per run); paired when their seeds match.
+
+    The p-values are adjusted for the number of metrics (``correction``: ``holm`` or ``bh``)
+    and the verdicts use the adjusted values and each metric's declared relevance.
+    """
     ra = runs[runs[group_col] == a].sort_values("replication")
     rb = runs[runs[group_col] == b].sort_values("replication")
     paired = len(ra) == len(rb) and len(ra) > 1 and list(ra["seed"]) == list(rb["seed"])
-    return [compare_metric(m, ra[m].to_numpy(), rb[m].to_numpy(), paired, label_a or a, label_b or b, ci=ci)
-            for m in metrics]
+    decls = {m: describe(m, model_cls) for m in metrics}
+    rows = [compare_metric(m, ra[m].to_numpy(), rb[m].to_numpy(), paired, label_a or a, label_b or b, ci=ci,
+                           declaration=decls[m]) for m in metrics]
+    adjusted = adjust_p([r.p_value for r in rows], correction)
+    p_name = f"p ({CORRECTIONS[correction]}-adjusted)" if len(rows) > 1 else "p"
+    for r, p_adj in zip(rows, adjusted):
+        r.p_adjusted = float(p_adj)
+        if r.verdict != "no data":
+            r.verdict, r.sentence = _sentence(decls[r.metric], r.mean_a, r.mean_b, r.difference, r.ci_low, r.ci_high,
+                                              r.p_adjusted, r.effect_size, label_a or a, label_b or b, p_name)
+    return rows
 
 
 def comparison_frame(rows: list[MetricComparison]) -> pd.DataFrame:
     return pd.DataFrame([r.as_dict() for r in rows]).set_index("metric")
 
 
-def format_table(rows: list[MetricComparison], label_a: str, label_b: str) -> str:
-    """A fixed-width table for the terminal, then one plain line per metric."""
-    head = f"{'metric':<28} {label_a[:12]:>12} {label_b[:12]:>12} {'B - A':>10} {'95% CI':>21} {'p':>8} {'effect':>7}"
+def format_table(rows: list[MetricComparison], label_a: str, label_b: str, correction: str = "holm") -> str:
+    """A fixed-width table for the terminal, then one plain line per metric (no data: "no data")."""
+    from .text import clean_text
+
+    label_a, label_b = clean_text(label_a), clean_text(label_b)
+    head = (f"{'metric':<28} {label_a[:12]:>12} {label_b[:12]:>12} {'B - A':>10} {'95% CI':>21} {'p':>8} "
+            f"{'p adj.':>8} {'effect':>7}")
     lines = [head, "-" * len(head)]
     for r in rows:
+        if r.verdict == "no data":
+            lines.append(f"{r.metric:<28} {'no data':>12}")
+            continue
         ci = f"[{_num(r.ci_low)}, {_num(r.ci_high)}]"
         p = f"{r.p_value:.2g}" if math.isfinite(r.p_value) else "n/a"
+        padj = f"{r.p_adjusted:.2g}" if math.isfinite(r.p_adjusted) else "n/a"
         eff = f"{r.effect_size:.2f}" if math.isfinite(r.effect_size) else ("inf" if r.effect_size else "n/a")
         lines.append(f"{r.metric:<28} {_num(r.mean_a):>12} {_num(r.mean_b):>12} {_signed(r.difference):>10} "
-                     f"{ci:>21} {p:>8} {eff:>7}")
+                     f"{ci:>21} {p:>8} {padj:>8} {eff:>7}")
     lines.append("")
     test = rows[0].test if rows else ""
-    lines.append(f"B = {label_b}, A = {label_a}; test: {test}; effect: {rows[0].effect_name if rows else ''}")
+    lines.append(f"B = {label_b}, A = {label_a}; test: {test}; effect: {rows[0].effect_name if rows else ''}; "
+                 f"p adj.: {CORRECTIONS[correction]} correction over {len(rows)} metrics; a difference counts only "
+                 "when it is at least the metric's practical relevance")
     lines += [f"- {r.sentence}" for r in rows]
     return "\n".join(lines)

@@ -8,10 +8,12 @@ follows")::
     title = "Contract length and statutory buy-in"
     scenarios = ["baseline"]          # base scenarios (names in scenarios/ or paths)
     design = "full_factorial"         # or latin_hypercube, morris, sobol
-    replications = 3                  # seeds per point
-    seed = 20170101                   # base seed; every run's seed derives from it and the run key
+    replications = 3                  # runs (seeds) per point
+    seed = 20170101                   # base seed; every run's seed derives from it
+    seeding = "paired"                # how seeds are shared: paired (default), per_run, scenario
     months = 24                       # optional: horizon for every run
-    metrics = ["partnerships_active"] # optional: metrics to keep (default: all)
+    metrics = ["partnerships_active"] # optional: metrics to keep (default: all the model declares)
+    model = "mypackage.models:MyModel"  # optional: a subclass of sim.PartnershipModel
 
     [set]                             # fixed overrides for every run
     "sector.charities" = 60
@@ -29,6 +31,8 @@ points), ``morris`` (``trajectories``, ``levels``) and ``sobol``
 (``samples`` = N, a power of two; N * (2k + 2) points). Integer keys of the
 scenario schema are rounded; lists of strings or booleans are categorical.
 
+The full format, with worked examples, is in ``docs/experiments.md``.
+
 Every run has a stable key, a hash of its base scenario, its point's
 parameter values (and, for sampled designs, the point's place in the sample)
 and its replication number, so the same run has the same key and the same
@@ -38,9 +42,12 @@ seed however the sweep is split, ordered or resumed.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import itertools
 import json
+import re
 import tomllib
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -48,7 +55,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..metrics import METRICS
+from ..metrics import metrics_of
 from ..runner import derive_seed
 from ..scenario import Scenario, ScenarioError, apply_overrides, build_scenario, load_scenario
 
@@ -60,6 +67,14 @@ DESIGNS = ("full_factorial", "latin_hypercube", "morris", "sobol")
 
 class ExperimentError(ScenarioError):
     """Bad experiment input; ``str(err)`` is one line: file, key, what is allowed."""
+
+
+class ExperimentWarning(UserWarning):
+    """An experiment file that works but should be changed (a renamed key); shown as one line."""
+
+
+#: Seeding rules; ``common`` is the older name of ``paired``.
+SEEDING = ("paired", "per_run", "scenario")
 
 
 class _Strict(BaseModel):
@@ -94,23 +109,33 @@ class ExperimentSection(_Strict):
     samples: int | None = Field(None, ge=1, le=1_000_000)
     trajectories: int = Field(10, ge=2, le=10_000)
     levels: int = Field(4, ge=2, le=100)
-    seeds: Literal["per_run", "common", "scenario"] = Field(
-        "per_run",
-        description="per_run: every run its own seed, from the base seed and the run key; common: replication r "
-        "has the same seed at every point (common random numbers, for sharper comparisons); scenario: as "
-        "'partnersim run', from each scenario's run.seed and the replication number",
+    seeding: Literal["paired", "per_run", "scenario"] = Field(
+        "paired",
+        description="paired (default): replication r has the same seed at every point (common random numbers, "
+        "so points are compared run by run); per_run: every run its own seed, from the base seed and the run key; "
+        "scenario: as 'partnersim run', from each scenario's run.seed and the replication number",
     )
+    model: str | None = Field(None, description="package.module:ClassName, a subclass of sim.PartnershipModel")
+
+    @field_validator("seeding", mode="before")
+    @classmethod
+    def _old_name(cls, value: Any) -> Any:
+        return "paired" if value == "common" else value
+
+    @field_validator("title", "description")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        from .text import clean_text
+
+        return clean_text(value, limit=2000)
 
     @field_validator("metrics")
     @classmethod
-    def _known_metrics(cls, metrics: list[str] | None) -> list[str] | None:
-        if metrics is None:
-            return None
-        unknown = [m for m in metrics if m not in METRICS]
-        if unknown:
-            raise ValueError(f"unknown metric {unknown[0]!r}; allowed: {', '.join(METRICS)}")
-        if not metrics:
+    def _some_metrics(cls, metrics: list[str] | None) -> list[str] | None:
+        if metrics is not None and not metrics:
             raise ValueError("give at least one metric, or leave metrics out to keep all")
+        if metrics is not None and len(set(metrics)) != len(metrics):
+            raise ValueError("a metric is listed twice")
         return metrics
 
 
@@ -155,8 +180,13 @@ class Experiment:
     _scenario_cache: tuple[int, dict] | None = field(default=None, repr=False, compare=False)
 
     @property
+    def model_cls(self) -> type:
+        """The model class every run uses (``[experiment] model``; default :class:`sim.PartnershipModel`)."""
+        return resolve_model(self.settings.model, self.source)
+
+    @property
     def metrics(self) -> list[str]:
-        return list(self.settings.metrics or METRICS)
+        return list(self.settings.metrics or self.model_cls.metrics.names)
 
     @property
     def parameter_names(self) -> list[str]:
@@ -206,8 +236,8 @@ class Experiment:
         return replace(run, scenario=cached[1])
 
     def _seed(self, key: str, replication: int, scenario_seed: int) -> int:
-        rule = self.settings.seeds
-        if rule == "common":
+        rule = self.settings.seeding
+        if rule == "paired":
             return derive_seed(self.settings.seed, f"replication-{replication}")
         if rule == "scenario":  # the seeds 'partnersim run SCENARIO --seeds N' uses
             return derive_seed(int(scenario_seed), replication)
@@ -222,6 +252,34 @@ class Experiment:
         if not overrides:
             return base
         return build_scenario(apply_overrides(base.model_dump(), overrides, self.source), self.source)
+
+
+_MODEL_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*")
+
+
+def resolve_model(path: str | None, src: str = "experiment") -> type:
+    """The model class named ``package.module:ClassName`` (default :class:`sim.PartnershipModel`).
+
+    Raises:
+        ExperimentError: the name is malformed, the module does not import, or the class is not a model.
+    """
+    from ..model import PartnershipModel
+
+    if path is None:
+        return PartnershipModel
+    if not isinstance(path, str) or not _MODEL_PATH.fullmatch(path):
+        raise ExperimentError(src, "experiment.model", f"expected 'package.module:ClassName' (got {path!r})")
+    module_name, class_name = path.split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as err:  # noqa: BLE001 - any failure to import is the user's module, reported in one line
+        raise ExperimentError(src, "experiment.model",
+                              f"cannot import {module_name!r} ({type(err).__name__}: {' '.join(str(err).split())}); "
+                              "the module must be importable (on PYTHONPATH, and on every Dask worker)") from None
+    cls = getattr(module, class_name, None)
+    if not (isinstance(cls, type) and issubclass(cls, PartnershipModel)):
+        raise ExperimentError(src, "experiment.model", f"{path!r} is not a subclass of sim.PartnershipModel")
+    return cls
 
 
 def _hash(obj: Any) -> str:
@@ -265,6 +323,15 @@ def load_experiment(name: str | Path | dict, source: str | None = None) -> Exper
         except (OSError, UnicodeDecodeError) as err:
             raise ExperimentError(src, "", f"cannot read file ({err})") from None
     data = dict(data)
+    section = data.get("experiment")
+    if isinstance(section, dict) and "seeds" in section:
+        section = data["experiment"] = dict(section)
+        old = section.pop("seeds")
+        if "seeding" in section:
+            raise ExperimentError(src, "experiment.seeds", "give only seeding (seeds is its old name)")
+        section["seeding"] = old
+        warnings.warn(f"{src}: experiment.seeds is renamed experiment.seeding (it is a rule, not a count); "
+                      f"write seeding = {('paired' if old == 'common' else old)!r}", ExperimentWarning, stacklevel=2)
     for table in ("set", "parameters"):
         if isinstance(data.get(table), dict):
             data[table] = _flatten(data[table])
@@ -275,7 +342,14 @@ def load_experiment(name: str | Path | dict, source: str | None = None) -> Exper
     except ValidationError as err:
         raise _describe(err, src) from None
     settings = spec.experiment
+    model_cls = resolve_model(settings.model, src)
+    declared = model_cls.metrics.names
+    unknown = [m for m in settings.metrics or () if m not in declared]
+    if unknown:
+        raise ExperimentError(src, "experiment.metrics", f"unknown metric {unknown[0]!r}; allowed: {', '.join(declared)}")
     _check_design(settings, spec.parameters, src)
+    _check_months(settings, spec, src)
+    _check_size(settings, spec.parameters, src)
     bases: dict[str, Scenario] = {}
     for scen in settings.scenarios:
         bases[scen] = _base_scenario(scen, spec.variants, src)
@@ -292,6 +366,30 @@ def load_experiment(name: str | Path | dict, source: str | None = None) -> Exper
         except DiscoveryError as err:
             raise ExperimentError(src, "discovery.where", str(err).split(": ", 1)[-1]) from None
     return Experiment(src, stem, settings, spec.set, spec.parameters, points, bases, spec.discovery)
+
+
+def _check_months(s: ExperimentSection, spec: ExperimentFile, src: str) -> None:
+    """``months`` and a ``run.months`` lever or override would silently disagree: refuse."""
+    if s.months is None:
+        return
+    places = [f"[{t}]" for t, table in (("set", spec.set), ("parameters", spec.parameters)) if "run.months" in table]
+    places += [f"[variants.{n}]" for n, v in spec.variants.items() if "run.months" in v]
+    if places:
+        raise ExperimentError(src, "experiment.months", f"conflicts with run.months in {', '.join(places)}; "
+                              "give the horizon in one place")
+
+
+def _check_size(s: ExperimentSection, params: dict[str, list[Any] | Range], src: str) -> None:
+    """Count the design's points before generating them; refuse a plan that could not fit in memory."""
+    from .budget import MAX_POINTS, MAX_TOTAL_RUNS, count_points
+
+    axes = [len(v) if isinstance(v, list) else v.steps for v in params.values()]
+    points = count_points(s.design, len(s.scenarios), axes, s.samples, s.trajectories)
+    runs = points * s.replications
+    if points > MAX_POINTS or runs > MAX_TOTAL_RUNS:
+        raise ExperimentError(src, "experiment", f"the design has {points:,} points x {s.replications:,} "
+                              f"replications = {runs:,} runs; at most {MAX_POINTS:,} points and "
+                              f"{MAX_TOTAL_RUNS:,} runs (fewer steps, samples, trajectories or replications)")
 
 
 def _base_scenario(name: str, variants: dict[str, dict[str, Any]], src: str) -> Scenario:

@@ -4,7 +4,8 @@ Layout of a sweep's output folder::
 
     manifest.json        written first: the experiment as resolved, code and package versions, seeds
     parts/KEY.SHA.parquet     one finished run (monthly rows), written to a temporary name then renamed
-    parts/KEY.SHA.error.json  one failed run: its key, point and error
+    parts/KEY.SHA.error.json  one failed run: its key, point, error, and whether the model or the
+                              infrastructure failed (a run lost with its worker is redone on resume)
     runs.parquet         consolidated at the end: one row per run (parameters, seed, status, final metrics)
     monthly.parquet      consolidated at the end: one row per run and month
 
@@ -102,11 +103,13 @@ class SweepStore:
             "code_version": code_version(),
             "versions": versions,
             "metrics": exp.metrics,
+            "model": exp.settings.model or "sim.model:PartnershipModel",
             "seeds": {
                 "base_seed": exp.settings.seed,
-                "rule": {"common": "sim.derive_seed(base_seed, 'replication-<r>')",
+                "seeding": exp.settings.seeding,
+                "rule": {"paired": "sim.derive_seed(base_seed, 'replication-<r>'): the same seeds at every point",
                          "scenario": "sim.derive_seed(scenario run.seed, replication)",
-                         "per_run": "sim.derive_seed(base_seed, run_key)"}[exp.settings.seeds],
+                         "per_run": "sim.derive_seed(base_seed, run_key)"}[exp.settings.seeding],
                 "runs": {r.key: r.seed for r in runs},
             },
             "n_runs": len(runs),
@@ -150,9 +153,10 @@ class SweepStore:
         pq.write_table(table, sink, write_page_checksum=True)
         return self._write_part_bytes(run.key, "parquet", sink.getvalue().to_pybytes())
 
-    def write_error(self, run: RunSpec, error: str) -> Path:
+    def write_error(self, run: RunSpec, error: str, cause: str = "model") -> Path:
+        """One failed run. ``cause`` is ``model`` (the run raised) or ``infrastructure`` (its worker was lost)."""
         record = {"run_key": run.key, "point": run.point, "scenario": run.scenario_name, "params": run.params,
-                  "replication": run.replication, "seed": run.seed, "error": error}
+                  "replication": run.replication, "seed": run.seed, "error": error, "cause": cause}
         return self._write_part_bytes(run.key, "error.json", json.dumps(record, indent=2, default=str).encode())
 
     @staticmethod
@@ -216,6 +220,12 @@ class SweepStore:
                 (self.results if is_result else self.errors).pop(key)
         for key in set(self.errors) & set(self.results):  # a retry succeeded; the old failure is stale
             self.errors.pop(key).unlink(missing_ok=True)
+        for key in list(self.errors):  # runs lost with their worker are not the model's fault: redo them
+            record = self.read_error(key)
+            if record.get("cause", "infrastructure" if record["error"].startswith("KilledWorker") else "model") \
+                    == "infrastructure":
+                notes.append(f"redoing run {key}, lost last time to the infrastructure")
+                self.errors.pop(key).unlink(missing_ok=True)
         if retry_failed:
             for path in self.errors.values():
                 path.unlink(missing_ok=True)

@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 from sim.experiments import load_experiment, run_sweep
-from sim.experiments.compare import compare_metric
+from sim.experiments.compare import compare_metric, compare_runs
 from sim.experiments.discovery import discover, parse_condition
 from sim.experiments.report import write_report
 from sim.experiments.sensitivity import analyse
@@ -54,10 +54,63 @@ def test_no_difference_and_no_spread():
 def test_bootstrap_interval_is_seeded_and_brackets_the_difference():
     rng = np.random.default_rng(2)
     a, b = rng.normal(0, 1, 20), rng.normal(1, 1, 20)
-    r1 = compare_metric("needs_met_share", a, b, paired=False, ci="bootstrap")
-    r2 = compare_metric("needs_met_share", a, b, paired=False, ci="bootstrap")
+    r1 = compare_metric("partnership_size_mean", a, b, paired=False, ci="bootstrap")
+    r2 = compare_metric("partnership_size_mean", a, b, paired=False, ci="bootstrap")
     assert (r1.ci_low, r1.ci_high) == (r2.ci_low, r2.ci_high)
     assert r1.ci_low < r1.difference < r1.ci_high
+
+
+def test_a_difference_below_practical_relevance_is_not_called_higher():
+    """Issue 13: 0.9999999947 against 0.9999999999 was 'higher (better), large effect, d = 124'."""
+    rng = np.random.default_rng(3)
+    a = 0.9999999947 + rng.normal(0, 1e-11, 10)
+    b = 0.9999999999 + rng.normal(0, 1e-11, 10)
+    r = compare_metric("needs_met_share", a, b, paired=True)
+    assert r.p_value < 1e-6, "the difference is real"
+    assert r.verdict == "not practically relevant"
+    assert "higher" not in r.sentence and "smaller than the 0.010 that matters" in r.sentence
+
+
+def test_many_metrics_are_corrected_with_holm_or_benjamini_hochberg():
+    """Issue 13: no correction across 25 metrics. Holm's adjusted p-values match the textbook definition."""
+    from sim.experiments.compare import adjust_p
+
+    p = [0.01, 0.04, 0.03, 0.005, float("nan")]
+    holm = adjust_p(p, "holm")
+    assert holm[:4] == pytest.approx([0.03, 0.06, 0.06, 0.02]) and math.isnan(holm[4])
+    bh = adjust_p(p, "bh")
+    assert bh[:4] == pytest.approx(stats.false_discovery_control([0.01, 0.04, 0.03, 0.005], method="bh"))
+    # four metrics with p just under 0.05 each: none survives Holm
+    rng = np.random.default_rng(4)
+    rows = []
+    for i in range(20):
+        rows.append({"scenario": "a", "replication": i, "seed": i, **{m: rng.normal(0.5, 0.1) for m in METRICS4}})
+        rows.append({"scenario": "b", "replication": i, "seed": i, **{m: rng.normal(0.5, 0.1) for m in METRICS4}})
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    out = compare_runs(frame, "scenario", "a", "b", METRICS4, correction="holm")
+    for r in out:
+        assert r.p_adjusted >= r.p_value
+        assert r.verdict in ("no clear difference", "not practically relevant") or r.p_adjusted < 0.05
+    assert "Holm-adjusted" in out[0].sentence
+
+
+METRICS4 = ["needs_met_share", "joined_up_share", "referral_success_rate", "breach_rate"]
+
+
+def test_difference_intervals_stay_in_the_feasible_range():
+    """Issue 13: intervals left the feasible range; a difference of two shares lies in [-1, 1]."""
+    r = compare_metric("needs_met_share", [0.0, 0.0, 0.1], [1.0, 0.2, 1.0], paired=False)
+    assert -1.0 <= r.ci_low and r.ci_high <= 1.0
+
+
+def test_metrics_with_no_data_say_so():
+    r = compare_metric("continuity_on_transfer", [float("nan")] * 3, [float("nan")] * 3, paired=True)
+    assert r.verdict == "no data"
+    from sim.experiments.compare import format_table
+
+    assert "no data" in format_table([r], "a", "b")
 
 
 def test_compare_command_prints_one_json_object(tmp_path):

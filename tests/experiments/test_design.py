@@ -15,7 +15,11 @@ def test_full_factorial_points_keys_and_seeds(tmp_path):
     assert len(exp.points) == 4 and len(runs) == 12
     assert [p["scenario"] for p in exp.points] == ["baseline", "baseline", "colocated", "colocated"]
     assert len({r.key for r in runs}) == 12
-    assert len({r.seed for r in runs}) == 12, "no two runs share a seed"
+    by_rep = {}
+    for r in runs:
+        by_rep.setdefault(r.replication, set()).add(r.seed)
+    assert len(by_rep) == 3 and all(len(s) == 1 for s in by_rep.values()), \
+        "paired by default: replication r has the same seed at every point"
     again = list(load_experiment(write_experiment(tmp_path, name="again")).runs())
     assert [(r.key, r.seed) for r in runs] == [(r.key, r.seed) for r in again]
 
@@ -36,12 +40,23 @@ def test_run_key_is_a_stable_hash():
     assert run_key(point, 0) != run_key(point, 1)
 
 
-def test_common_seeds_share_replication_seeds_across_points(tmp_path):
-    exp = load_experiment(write_experiment(tmp_path, extra='seeds = "common"'))
-    by_rep = {}
-    for r in exp.runs():
-        by_rep.setdefault(r.replication, set()).add(r.seed)
-    assert all(len(s) == 1 for s in by_rep.values()) and len(by_rep) == 3
+def test_per_run_seeding_gives_every_run_its_own_seed(tmp_path):
+    exp = load_experiment(write_experiment(tmp_path, extra='seeding = "per_run"'))
+    assert len({r.seed for r in exp.runs()}) == 12, "no two runs share a seed"
+
+
+def test_the_old_seeds_key_still_works_with_a_warning(tmp_path):
+    """`seeds` read like a count; it is now `seeding`, and the old name still works (with a warning)."""
+    from sim.experiments.design import ExperimentWarning
+
+    with pytest.warns(ExperimentWarning, match="renamed experiment.seeding"):
+        old = load_experiment(write_experiment(tmp_path, "old", extra='seeds = "common"'))
+    new = load_experiment(write_experiment(tmp_path, "new", extra='seeding = "paired"'))
+    assert old.settings.seeding == "paired"
+    assert [r.seed for r in old.runs()] == [r.seed for r in new.runs()]
+    with pytest.warns(ExperimentWarning):
+        per_run = load_experiment(write_experiment(tmp_path, "per", extra='seeds = "per_run"'))
+    assert per_run.settings.seeding == "per_run"
 
 
 @pytest.mark.parametrize("design, extra, n_points", [
