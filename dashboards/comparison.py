@@ -1,6 +1,8 @@
-"""Comparing a scenario with the baseline over several seeds, in the background.
+"""Comparing two setups like for like over several seeds, in the background.
 
-Both scenarios run with the same seeds (common random numbers), so each
+The two arms are "your setup" (``scenario``) and whatever it is compared
+with (``baseline``): the chosen scenario as its file sets it, another
+scenario, or a setup saved earlier. Both run with the same seeds (common random numbers), so each
 seed gives a paired difference; the dashboard shows the mean difference with
 a 95% confidence interval and one plain-English sentence per metric. Runs go
 to a small pool of worker processes so the page's server stays responsive
@@ -22,14 +24,45 @@ import pandas as pd
 
 import sim
 
-from .texts import METRIC_LABELS, format_value
+from sim.metrics import metrics_of
 
-#: Metrics the comparison reports, in the order shown (the headline five first).
-COMPARED_METRICS: tuple[str, ...] = (
-    "partnerships_active", "joined_up_share", "reoffending_rate", "charity_closures", "monitoring_time_share",
-    "rel_frontline_mean", "rel_managerial_mean", "defections", "referral_success_rate", "needs_met_share",
-    "continuity_on_transfer", "system_barrier_index", "funding_top10_share", "unfunded_collaborations",
+from .texts import HEADLINES, NO_DATA, export_value, format_difference, format_value, label
+
+#: Scenario keys that make a region bigger or smaller (not a policy): (key, how a commissioner says it).
+SIZE_KEYS: tuple[tuple[str, str], ...] = (
+    ("sector.charities", "charities"), ("sector.localities", "places"), ("sector.prisons", "prisons"),
+    ("demand.clients", "clients at the start"),
 )
+
+
+def compared_metrics() -> tuple[str, ...]:
+    """Every metric the model declares, the headline figures first."""
+    names = metrics_of().names
+    return tuple(n for n in HEADLINES if n in names) + tuple(n for n in names if n not in HEADLINES)
+
+
+COMPARED_METRICS: tuple[str, ...] = compared_metrics()
+
+
+def _get(scenario: sim.Scenario, key: str):
+    node = scenario
+    for part in key.split("."):
+        node = getattr(node, part)
+    return node
+
+
+def size_mismatch(a: sim.Scenario, b: sim.Scenario) -> list[str]:
+    """How two setups differ in size rather than policy, one phrase each ("60 charities against 150")."""
+    return [f"{_get(a, key):,} {words} against {_get(b, key):,}" for key, words in SIZE_KEYS
+            if _get(a, key) != _get(b, key)]
+
+
+def same_setup(a: sim.Scenario, b: sim.Scenario) -> bool:
+    """True when the two would run identically (only their titles and descriptions differ)."""
+    da, db = a.model_dump(), b.model_dump()
+    for d in (da, db):
+        d["run"] = {k: v for k, v in d["run"].items() if k not in ("title", "description")}
+    return da == db
 
 DEFAULT_SEEDS = 5
 
@@ -191,12 +224,14 @@ def final_values(monthly: pd.DataFrame) -> pd.DataFrame:
     return last.set_index(["arm", "replication"]).sort_index()
 
 
-def differences(monthly: pd.DataFrame, metrics: Sequence[str] = COMPARED_METRICS,
-                against: str = "the baseline") -> list[Difference]:
+def differences(monthly: pd.DataFrame, metrics: Sequence[str] | None = None,
+                against: str = "the baseline", verdicts: bool = True) -> list[Difference]:
     """Paired differences (scenario - baseline) at the end of the run, per metric.
 
-    ``against`` names the baseline arm in the readings ("the baseline", "without your changes").
+    ``against`` names the other arm in the readings ("the baseline", "Inspire as in its file").
+    ``verdicts``: say "better" or "worse" (False when the two differ in size, not policy).
     """
+    metrics = compared_metrics() if metrics is None else metrics
     final = final_values(monthly)
     out = []
     for metric in metrics:
@@ -209,28 +244,35 @@ def differences(monthly: pd.DataFrame, metrics: Sequence[str] = COMPARED_METRICS
         b_mean = float(np.nanmean(base)) if len(base) else math.nan
         s_mean = float(np.nanmean(scen)) if len(scen) else math.nan
         out.append(Difference(metric, b_mean, s_mean, mean, lo, hi, int(paired.size),
-                              reading(metric, b_mean, s_mean, mean, lo, hi, against)))
+                              reading(metric, b_mean, s_mean, mean, lo, hi, against, verdicts)))
     return out
 
 
 def reading(metric: str, baseline: float, scenario: float, diff: float, lo: float, hi: float,
-            against: str = "the baseline") -> str:
-    """One plain-English sentence: which way, how much, and whether the seeds agree."""
-    label = METRIC_LABELS.get(metric, metric.replace("_", " "))
-    if not all(math.isfinite(v) for v in (baseline, scenario, diff)):
-        return f"{label}: not enough runs to compare."
-    direction = sim.METRIC_INFO.get(metric, ("", 0))[1]
+            against: str = "the baseline", verdicts: bool = True) -> str:
+    """One plain-English sentence: which way, how much, and whether the seeds agree.
+
+    With ``verdicts`` False (the two differ in size) it says which way, never "better" or "worse".
+    """
+    name = label(metric)
+    finite = [math.isfinite(v) for v in (baseline, scenario)]
+    if not all(finite):
+        return f"{name}: {NO_DATA} in {'one' if any(finite) else 'either'} of the two, so no comparison."
+    if not math.isfinite(diff):
+        return f"{name}: not enough paired runs to compare."
+    declared = metrics_of().get(metric)
+    direction = declared.direction if (declared is not None and verdicts) else 0
     b, s = format_value(metric, baseline), format_value(metric, scenario)
     if diff == 0 and lo == hi:
-        return f"{label}: no difference ({s} here and {_in(against)})."
+        return f"{name}: no difference ({s} here and {_in(against)})."
     if lo <= 0 <= hi:
-        return (f"{label}: no clear difference ({s} here against {b} {_in(against)}; "
+        return (f"{name}: no clear difference ({s} here against {b} {_in(against)}; "
                 "the runs do not agree on which way it goes).")
     word = "higher" if diff > 0 else "lower"
     verdict = ""
     if direction:
         verdict = " - better" if (diff > 0) == (direction > 0) else " - worse"
-    return f"{label} is {word} than {_in(against)} ({s} against {b}){verdict}, consistently across the runs."
+    return f"{name} is {word} than {_in(against)} ({s} against {b}){verdict}, consistently across the runs."
 
 
 def _in(against: str) -> str:
@@ -247,9 +289,23 @@ def bands(monthly: pd.DataFrame, metric: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def differences_frame(diffs: Sequence[Difference]) -> pd.DataFrame:
-    """The differences as a table (for export)."""
-    return pd.DataFrame([d.__dict__ for d in diffs])
+def differences_frame(diffs: Sequence[Difference], titles: dict[str, str] | None = None) -> pd.DataFrame:
+    """The differences as a readable table (for export): shares in %, values rounded.
+
+    ``titles``: arm ("baseline", "scenario") -> the name the columns carry.
+    """
+    titles = titles or {"baseline": "Compared with", "scenario": "Your setup"}
+    rows = []
+    for d in diffs:
+        rows.append({
+            "Metric": label(d.metric), "metric": d.metric,
+            f"{titles['baseline']} (end of run)": format_value(d.metric, d.baseline),
+            f"{titles['scenario']} (end of run)": format_value(d.metric, d.scenario),
+            "Difference": format_difference(d.metric, d.difference),
+            "difference": export_value(d.metric, d.difference), "ci_low": export_value(d.metric, d.ci_low),
+            "ci_high": export_value(d.metric, d.ci_high), "runs": d.n, "reading": d.reading,
+        })
+    return pd.DataFrame(rows)
 
 
 def baseline_name(names: Sequence[str]) -> str | None:

@@ -178,3 +178,265 @@ def figure_png(fig: Figure, dpi: int = EXPORT_DPI) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
+
+
+# ------------------------------------------------------- the interactive view
+
+BAND_NAMES = ("under £10k a year", "£10k-£500k a year", "£500k-£10m a year", "over £10m a year")
+
+#: Tie changes between two months worth marking (strength units, 0-1).
+FORMED, DAMAGED = "formed", "damaged"
+CHANGE_COLOURS = {"formed": "#2f855a", "broken": "#c53030", "damaged": "#dd6b20"}
+DAMAGE_DROP = 0.05  # a fall in one month this large is damage (defection), not ordinary decay
+
+
+def _iter_contracts(model) -> list:
+    contracts = getattr(model, "contracts", [])
+    contracts = contracts.values() if isinstance(contracts, dict) else contracts
+    return [c for c in contracts if getattr(c, "active", True)]
+
+
+def partnership_groups(model) -> list:
+    """Active partnerships of two or more charities (what ``partnerships_active`` counts)."""
+    return [p for p in model.partnerships if getattr(p, "active", True) and len(p.members) >= 2]
+
+
+def place_name(model, place: int) -> str:
+    prisons = set(int(i) for i in getattr(model, "prisons", []))
+    return f"Prison {sorted(prisons).index(place) + 1}" if place in prisons else f"Place {place + 1}"
+
+
+def charity_card(model, org_id: int) -> dict:
+    """What a commissioner wants to know about one charity, from the model's public state."""
+    s = model.sector
+    i = int(org_id)
+    domains = list(getattr(model, "domains", []))
+    specialisms = [domains[d].replace("_", " ") for d in np.flatnonzero(s.specialisms[i])] if domains else []
+    places = [place_name(model, int(p)) for p in np.flatnonzero(s.presence[i])]
+    groups = [p for p in partnership_groups(model) if i in p.members]
+    partnerships = [f"Partnership {p.pid} ({len(p.members)} charities, {'lead' if p.lead == i else 'partner'}"
+                    f"{', ' + p.form.replace('_', ' ') if getattr(p, 'form', '') else ''})" for p in groups]
+    contracts = []
+    for c in _iter_contracts(model):
+        holder = getattr(c, "holder", None)
+        share = getattr(c, "shares", {}).get(i)
+        if share is None and not (holder is not None and i in holder.members):
+            continue
+        who = getattr(c.commissioner, "spec", None)
+        name = who.name if who is not None else "a commissioner"
+        kind = "grant" if getattr(c.commissioner, "grant", False) else "contract"
+        amount = f"£{share:,.0f} a month to this charity" if share else "no share of the money"
+        contracts.append(f"{name} {kind} (months {c.start}-{c.end}; {amount})")
+    band = int(s.band[i])
+    return {
+        "org_id": i,
+        "name": f"Charity {i}",
+        "operating": bool(s.alive[i]),
+        "size": BAND_NAMES[band] if 0 <= band < len(BAND_NAMES) else "unknown",
+        "specialisms": specialisms,
+        "places": places,
+        "partnerships": partnerships,
+        "contracts": contracts,
+        "reserves": float(s.reserves[i]),
+        "income": float(s.income[i]),
+    }
+
+
+def card_lines(card: dict) -> list[tuple[str, str]]:
+    """The card as (heading, text) rows for the page and the hover label."""
+    return [
+        ("Status", "operating" if card["operating"] else "closed"),
+        ("Size", card["size"]),
+        ("Specialisms", ", ".join(card["specialisms"]) or "none"),
+        ("Places", ", ".join(card["places"]) or "none"),
+        ("Partnerships", "; ".join(card["partnerships"]) or "none"),
+        ("Contracts and grants", "; ".join(card["contracts"]) or "none"),
+        ("Reserves", f"£{card['reserves']:,.0f}"),
+        ("Income this month", f"£{card['income']:,.0f}"),
+    ]
+
+
+def tie_changes(previous: pd.DataFrame | None, edges: pd.DataFrame, layer: str) -> pd.DataFrame:
+    """Ties formed, broken or damaged in ``layer`` since the previous month.
+
+    Returns rows of source, target, change ("formed", "broken", "damaged") and the strengths before and after.
+    """
+    cols = ["source", "target", "change", "before", "after"]
+    if previous is None or layer not in edges:
+        return pd.DataFrame(columns=cols)
+
+    def strengths(frame: pd.DataFrame) -> dict[tuple[int, int], float]:
+        if frame is None or not len(frame):
+            return {}
+        return {(int(min(a, b)), int(max(a, b))): float(w) for a, b, w in
+                zip(frame["source"], frame["target"], frame[layer])}
+
+    before, after = strengths(previous), strengths(edges)
+    rows = []
+    for pair in set(before) | set(after):
+        b, a = before.get(pair, 0.0), after.get(pair, 0.0)
+        if b <= MIN_DRAWN_STRENGTH < a:
+            rows.append((*pair, "formed", b, a))
+        elif a <= MIN_DRAWN_STRENGTH < b:
+            rows.append((*pair, "broken", b, a))
+        elif b - a >= DAMAGE_DROP:
+            rows.append((*pair, "damaged", b, a))
+    return pd.DataFrame(rows, columns=cols)
+
+
+def commissioner_positions(names: list[str], pos: dict[int, np.ndarray]) -> dict[str, np.ndarray]:
+    """Commissioners on a row above the charities, evenly spread (stable across months)."""
+    if pos:
+        xy = np.array(list(pos.values()))
+        top, left, right = xy[:, 1].max(), xy[:, 0].min(), xy[:, 0].max()
+    else:
+        top, left, right = 1.0, -1.0, 1.0
+    n = len(names)
+    xs = np.linspace(left, right, n + 2)[1:-1] if n else []
+    return {name: np.array([x, top + 0.35]) for name, x in zip(names, xs)}
+
+
+def _circle(centre: np.ndarray, radius: float, n: int = 40) -> tuple[list[float], list[float]]:
+    t = np.linspace(0, 2 * np.pi, n)
+    return list(centre[0] + radius * np.cos(t)), list(centre[1] + radius * np.sin(t))
+
+
+def network_figure(model, pos: dict[int, np.ndarray], layer: str, month: int,
+                   previous_edges: pd.DataFrame | None = None, snapshot: dict | None = None,
+                   height: int = 560):
+    """The partnership network as an interactive Plotly figure.
+
+    Returns ``(figure, points)``: ``points[(trace, point)]`` is the charity id behind each clickable marker,
+    so a click on the page opens that charity's card.
+    """
+    import plotly.graph_objects as go  # noqa: PLC0415 - the dashboard's only plotting front end
+
+    if layer not in LAYERS:
+        raise ValueError(f"layer must be one of {LAYERS}")
+    snap = snapshot or model.network_snapshot()
+    nodes, edges = snap["nodes"], snap["edges"]
+    fig = go.Figure()
+    points: dict[tuple[int, int], int] = {}
+    xy = {int(i): pos.get(int(i), np.zeros(2)) for i in nodes["org_id"]}
+
+    # partnerships as groups: a shaded circle around each partnership's members
+    groups = partnership_groups(model)
+    for p in groups:
+        members = [m for m in p.members if m in xy]
+        if not members:
+            continue
+        pts = np.array([xy[m] for m in members])
+        centre = pts.mean(axis=0)
+        radius = float(np.max(np.linalg.norm(pts - centre, axis=1))) + 0.06
+        cx, cy = _circle(centre, radius)
+        colour = partnership_colour(p.pid)
+        fig.add_trace(go.Scatter(x=cx, y=cy, mode="lines", fill="toself", fillcolor=_rgba(colour, 0.15),
+                                 line=dict(color=colour, width=1.5), hoverinfo="text",
+                                 text=f"Partnership {p.pid}: {len(members)} charities, lead Charity {p.lead}",
+                                 name=f"Partnership {p.pid} ({len(members)} charities)", legendgroup="partnerships",
+                                 legendgrouptitle_text="Partnerships" if p is groups[0] else None))
+
+    # ties in the chosen layer, in three width classes
+    if len(edges):
+        strength = edges[layer].to_numpy(float)
+        for lo, hi, width, name in ((MIN_DRAWN_STRENGTH, 0.2, 0.8, "weak tie (under 0.2)"),
+                                    (0.2, 0.5, 2.0, "moderate tie (0.2-0.5)"), (0.5, 1.01, 4.0, "strong tie (0.5 or more)")):
+            keep = (strength > lo) & (strength <= hi)
+            x, y = [], []
+            for s, t in zip(edges["source"].to_numpy()[keep], edges["target"].to_numpy()[keep]):
+                if int(s) in xy and int(t) in xy:
+                    x += [xy[int(s)][0], xy[int(t)][0], None]
+                    y += [xy[int(s)][1], xy[int(t)][1], None]
+            fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line=dict(color="#4a5568", width=width),
+                                     opacity=0.55, hoverinfo="skip", name=name, legendgroup="ties",
+                                     legendgrouptitle_text=f"{layer.capitalize()} ties" if width < 1 else None))
+
+    # ties that changed since the last month
+    changes = tie_changes(previous_edges, edges, layer)
+    for change, dash, text in (("formed", "solid", "tie formed this month"), ("broken", "dot", "tie broken this month"),
+                               ("damaged", "dash", "tie damaged this month")):
+        part = changes[changes["change"] == change] if len(changes) else changes
+        x, y = [], []
+        for s, t in zip(part["source"], part["target"]):
+            if int(s) in xy and int(t) in xy:
+                x += [xy[int(s)][0], xy[int(t)][0], None]
+                y += [xy[int(s)][1], xy[int(t)][1], None]
+        fig.add_trace(go.Scatter(x=x or [None], y=y or [None], mode="lines", hoverinfo="skip",
+                                 line=dict(color=CHANGE_COLOURS[change], width=3, dash=dash),
+                                 name=f"{text} ({len(part)})", legendgroup="changes",
+                                 legendgrouptitle_text="Since last month" if change == "formed" else None))
+
+    # commissioners, with lines to the lead of each partnership holding their contracts
+    commissioners = list(getattr(model, "commissioners", []))
+    names = [c.spec.name for c in commissioners]
+    cpos = commissioner_positions(names, pos)
+    contracts = _iter_contracts(model)
+    x, y = [], []
+    held: dict[str, list[str]] = {n: [] for n in names}
+    for c in contracts:
+        name = c.commissioner.spec.name
+        holder = c.holder
+        lead = getattr(holder, "lead", None)
+        if name in cpos and lead is not None and int(lead) in xy:
+            x += [cpos[name][0], xy[int(lead)][0], None]
+            y += [cpos[name][1], xy[int(lead)][1], None]
+        members = len(getattr(holder, "members", []))
+        held.setdefault(name, []).append(f"{'grant' if c.commissioner.grant else 'contract'} held by Charity {lead}"
+                                         f"{f' and {members - 1} partners' if members > 1 else ''}, to month {c.end}")
+    fig.add_trace(go.Scatter(x=x or [None], y=y or [None], mode="lines", hoverinfo="skip", name="contract or grant",
+                             line=dict(color="#1a202c", width=1.2, dash="dot"), legendgroup="commissioners",
+                             legendgrouptitle_text="Commissioners"))
+    if names:
+        fig.add_trace(go.Scatter(
+            x=[cpos[n][0] for n in names], y=[cpos[n][1] for n in names], mode="markers+text",
+            marker=dict(symbol="square", size=16, color="#1a202c"), text=names, textposition="top center",
+            textfont=dict(size=12), name="commissioner", legendgroup="commissioners", hoverinfo="text",
+            hovertext=[f"<b>{n}</b> ({c.spec.kind.replace('_', ' ')}, {'grants' if c.grant else 'contracts'})<br>"
+                       + ("<br>".join(held.get(n, [])) or "holds no contract or grant now")
+                       for n, c in zip(names, commissioners)]))
+
+    # charities: one trace per status so the legend reads; each marker is clickable
+    kind = nodes["kind"].astype(str).to_numpy()
+    active = nodes["active"].astype(bool).to_numpy()
+    pid = nodes["partnership_id"].to_numpy()
+    income = nodes["income"].to_numpy(float) if "income" in nodes else np.ones(len(nodes))
+    size = 8 + 3 * np.clip(np.log10(np.maximum(income, 1.0)) - 3.0, 0, 6)
+    ids = nodes["org_id"].to_numpy()
+    bands = nodes["band"].to_numpy() if "band" in nodes else np.zeros(len(nodes), int)
+    for label_text, mask, style in (
+            ("in a partnership", (kind == "charity") & active & (pid >= 0), "partner"),
+            ("no partnership", (kind == "charity") & active & (pid < 0), "alone"),
+            ("closed", (kind == "charity") & ~active, "closed")):
+        sel = np.flatnonzero(mask)
+        trace_index = len(fig.data)
+        for j, k in enumerate(sel):
+            points[(trace_index, j)] = int(ids[k])
+        colours = [partnership_colour(int(pid[k])) for k in sel] if style == "partner" else (
+            NO_PARTNERSHIP if style == "alone" else "rgba(0,0,0,0)")
+        hover = [f"<b>Charity {int(ids[k])}</b><br>{BAND_NAMES[int(bands[k])] if 0 <= int(bands[k]) < 4 else ''}<br>"
+                 f"{'partnership ' + str(int(pid[k])) if pid[k] >= 0 else 'no partnership'}"
+                 f"{'' if active[k] else ' (closed)'}<br><i>click for its card</i>" for k in sel]
+        fig.add_trace(go.Scatter(
+            x=[xy[int(ids[k])][0] for k in sel], y=[xy[int(ids[k])][1] for k in sel], mode="markers",
+            marker=dict(size=size[sel], color=colours, line=dict(color="#718096" if style == "closed" else "white",
+                                                                  width=1.2)),
+            hoverinfo="text", hovertext=hover, name=f"charity, {label_text}", legendgroup="charities",
+            legendgrouptitle_text="Charities" if style == "partner" else None))
+
+    operating = int(((kind == "charity") & active).sum())
+    title = (f"{layer.capitalize()} relationships, month {month}: {operating} charities operating, "
+             f"{len(groups)} partnerships, {int(((kind == 'charity') & ~active).sum())} closed")
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=15), x=0.01, xanchor="left"),
+        height=height, margin=dict(l=10, r=10, t=50, b=10), plot_bgcolor="white", paper_bgcolor="white",
+        hovermode="closest", clickmode="event", dragmode="pan", uirevision="network",
+        legend=dict(font=dict(size=12), groupclick="toggleitem", itemsizing="constant", tracegroupgap=6),
+        xaxis=dict(visible=False, scaleanchor="y"), yaxis=dict(visible=False),
+    )
+    return fig, points
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"

@@ -1,93 +1,153 @@
-"""Words on the page: metric names and values as a commissioner reads them."""
+"""Words on the page: metric names, units, meanings and values as a commissioner reads them.
+
+Everything here comes from the metric declarations (``sim.metrics``): a
+metric a researcher declares shows up with its own label, unit and meaning,
+and a metric with no data this month (an empty denominator, ``nan``) reads
+"no data", never a number.
+"""
 
 from __future__ import annotations
 
 import math
 
-import sim
+from sim.metrics import Metric, describe, metrics_of
 
-#: Short readable names of the metrics the page shows.
-METRIC_LABELS: dict[str, str] = {
-    "partnerships_active": "Partnerships active",
-    "partnership_size_mean": "Charities per partnership",
-    "charities_active": "Charities operating",
-    "charity_closures": "Charity closures",
-    "small_charity_closures": "Small charity closures",
-    "rel_managerial_mean": "Managerial relationships",
-    "rel_frontline_mean": "Frontline relationships",
-    "rel_partner_frontline_mean": "Frontline ties within partnerships",
-    "rel_partner_managerial_mean": "Managerial ties within partnerships",
-    "defections": "Defections at re-tender",
-    "contracts_active": "Contracts held",
-    "consortium_contract_share": "Contracts held by partnerships",
-    "partners_delivering_mean": "Partners delivering each contract",
-    "funding_top10_share": "Income going to the largest tenth",
-    "partnership_member_share": "Charities in a partnership",
-    "clients_active": "People supported",
-    "needs_met_share": "Needs met",
-    "joined_up_share": "Joined-up support",
-    "referral_success_rate": "Successful referrals",
-    "continuity_on_transfer": "Support kept on prison transfer",
-    "reoffending_rate": "Reoffending",
-    "breach_rate": "Breaches of court orders",
-    "monitoring_time_share": "Staff time on monitoring",
-    "system_barrier_index": "System barriers",
-    "unfunded_collaborations": "Unfunded joint services",
+NO_DATA = "no data"
+
+#: Units shown as percentages (the model holds them as 0-1).
+PERCENT_UNITS = frozenset({"share", "rate"})
+
+#: How a unit reads under a chart or a figure.
+UNIT_TEXT: dict[str, str] = {
+    "count": "number",
+    "clients": "clients",
+    "share": "% (share)",
+    "rate": "% a year",
+    "strength": "tie strength, 0 (none) to 1 (strongest)",
+    "index": "index, 1 = as at the start",
+    "ratio": "ratio",
+    "pounds": "£ a month",
+    "hours": "hours a month",
 }
 
-#: Metrics that are shares or rates in 0..1, shown as percentages.
-SHARE_METRICS: frozenset[str] = frozenset({
-    "consortium_contract_share", "funding_top10_share", "partnership_member_share", "needs_met_share",
-    "joined_up_share", "referral_success_rate", "continuity_on_transfer", "reoffending_rate", "breach_rate",
-    "monitoring_time_share",
-})
+#: How to read a number of this unit, for the help beside it.
+UNIT_HELP: dict[str, str] = {
+    "strength": "Tie strength runs from 0 (the organisations do not work together) to 1 (the closest working "
+                "relationship the model allows); 0.1 means occasional contact, 0.5 regular joint work.",
+    "index": "1 means barriers as high as at the start; lower means services have become easier to use.",
+    "rate": "The share of clients proven to reoffend within a year.",
+}
 
-#: Metrics that are strengths or indices in 0..1, shown with two decimals.
-INDEX_METRICS: frozenset[str] = frozenset({
-    "rel_managerial_mean", "rel_frontline_mean", "rel_partner_frontline_mean", "rel_partner_managerial_mean",
-    "system_barrier_index",
-})
-
-#: The headline figures, in the order of issue 5.
+#: The headline figures, in order.
 HEADLINES: tuple[str, ...] = (
     "partnerships_active", "joined_up_share", "reoffending_rate", "charity_closures", "monitoring_time_share",
 )
 
-#: Metrics drawn as time series during a run.
+#: Metrics drawn month by month during a run.
 TIME_SERIES: tuple[str, ...] = (
     "partnerships_active", "joined_up_share", "reoffending_rate", "charity_closures",
     "monitoring_time_share", "rel_frontline_mean", "rel_managerial_mean", "referral_success_rate",
+    "capacity_cover", "clients_waiting",
 )
 
 
-def label(metric: str) -> str:
-    return METRIC_LABELS.get(metric, metric.replace("_", " ").capitalize())
+def metric(name: str) -> Metric:
+    """The declaration of a metric (a neutral stand-in for a name no model declares)."""
+    return describe(name)
 
 
-def meaning(metric: str) -> str:
-    """The model's own one-line meaning of a metric."""
-    return sim.METRIC_INFO.get(metric, ("", 0))[0]
+def known(names) -> list[str]:
+    """The names the default model declares, in the order given."""
+    declared = metrics_of()
+    return [n for n in names if n in declared]
 
 
-def format_value(metric: str, value: float) -> str:
-    """A metric value in the units a commissioner reads ("42%", "0.63", "12")."""
-    if value is None or not math.isfinite(value):
-        return "-"
-    if metric in SHARE_METRICS:
-        return f"{100 * value:.0f}%"
-    if metric in INDEX_METRICS:
+def label(name: str) -> str:
+    return metric(name).label
+
+
+def meaning(name: str) -> str:
+    """The metric's one-line meaning, as declared."""
+    return metric(name).meaning
+
+
+def unit_text(name: str) -> str:
+    return UNIT_TEXT.get(metric(name).unit, metric(name).unit)
+
+
+def help_text(name: str) -> str:
+    """Meaning plus how to read the number (for the help beside a figure)."""
+    m = metric(name)
+    extra = UNIT_HELP.get(m.unit, "")
+    return f"{m.meaning}. {extra}".strip() if extra else m.meaning + "."
+
+
+def is_percent(name: str) -> bool:
+    return metric(name).unit in PERCENT_UNITS
+
+
+def is_integer(name: str) -> bool:
+    return bool(metric(name).integer)
+
+
+def missing(value) -> bool:
+    try:
+        return value is None or not math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return True
+
+
+def format_value(name: str, value) -> str:
+    """A value in the units a commissioner reads ("18%", "0.15", "12", "£4,200"); "no data" for nan."""
+    if missing(value):
+        return NO_DATA
+    value = float(value)
+    m = metric(name)
+    if m.unit in PERCENT_UNITS:
+        pct = 100 * value
+        return f"{pct:.1f}%" if 0 < abs(pct) < 10 else f"{pct:.0f}%"
+    if m.unit in ("strength", "index", "ratio"):
         return f"{value:.2f}"
-    if abs(value - round(value)) < 1e-9 or abs(value) >= 100:
+    if m.unit == "pounds":
+        return f"£{value:,.0f}"
+    if m.integer or abs(value) >= 100 or abs(value - round(value)) < 1e-9:
         return f"{value:,.0f}"
     return f"{value:.1f}"
 
 
-def format_difference(metric: str, value: float) -> str:
-    """A difference with its sign, in points for shares ("+3.5 points")."""
-    if value is None or not math.isfinite(value):
-        return "-"
-    if metric in SHARE_METRICS:
+def format_difference(name: str, value) -> str:
+    """A difference with its sign, in percentage points for shares ("+3.5 points")."""
+    if missing(value):
+        return NO_DATA
+    value = float(value)
+    m = metric(name)
+    if m.unit in PERCENT_UNITS:
         return f"{100 * value:+.1f} points"
-    if metric in INDEX_METRICS:
+    if m.unit in ("strength", "index", "ratio"):
         return f"{value:+.2f}"
+    if m.unit == "pounds":
+        return f"{'+' if value >= 0 else '-'}£{abs(value):,.0f}"
     return f"{value:+.1f}"
+
+
+def export_value(name: str, value):
+    """A value for a spreadsheet: percentages for shares, rounded; None for no data."""
+    if missing(value):
+        return None
+    value = float(value)
+    m = metric(name)
+    if m.unit in PERCENT_UNITS:
+        return round(100 * value, 2)
+    if m.integer:
+        return int(round(value))
+    if m.unit in ("strength", "index", "ratio"):
+        return round(value, 3)
+    return round(value, 2)
+
+
+def export_column(name: str) -> str:
+    """A readable column name with its unit ("Staff time on monitoring (%)")."""
+    m = metric(name)
+    unit = {"share": "%", "rate": "% a year", "pounds": "£ a month", "hours": "hours a month",
+            "strength": "0-1", "index": "1 = start"}.get(m.unit, "")
+    return f"{m.label} ({unit})" if unit else m.label

@@ -98,6 +98,8 @@ def solara_command(host: str, port: int) -> list[str]:
 def solara_environment() -> dict[str, str]:
     env = dict(os.environ)
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"  # no calls home
+    env["SOLARA_THEME_SHOW_BANNER"] = "False"  # no framework badge over the charts
+    env["SOLARA_THEME_TITLE"] = "partnersim dashboard"
     root = str(APP.parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
     return env
