@@ -274,9 +274,8 @@ class CalibrationResult:
 
     def lines(self) -> list[str]:
         est = self.manifest.get("point_estimate", {})
-        out = [f"{len(self.generations)} generations, {int(self.generations['samples'].sum()) if len(self.generations) else 0} "
-               f"simulations in total ({self.new_simulations} this time, {self.seconds:.1f} s); "
-               f"stopped: {self.stopped_because}"]
+        out = [f"{len(self.generations)} generations, {self.manifest.get('simulations', 0)} simulations in total "
+               f"({self.new_simulations} this time, {self.seconds:.1f} s); stopped: {self.stopped_because}"]
         if est:
             out.append("posterior (weighted mean [2.5%, 97.5%]):")
             for k, v in est.items():
@@ -441,6 +440,7 @@ def run_abc(
         _write_posterior(out, posterior, result_manifest)
     sims_after = int(history.total_nr_simulations) if history.max_t >= 0 else 0
     result_manifest["stopped_because"] = stopped
+    result_manifest["simulations"] = sims_after  # including pyabc's calibration sample from the prior
     if history.max_t >= 0:
         _write_posterior(out, posterior, result_manifest)
     return CalibrationResult(out, pops, posterior, result_manifest, resumed, time.perf_counter() - start, stopped,
@@ -502,7 +502,11 @@ def calibrate(cal: Calibration, out_dir: str | Path, workers: int | None = None,
     }
     from .engine import _Cluster
 
-    cluster = _Cluster(workers, scheduler)
+    import warnings
+
+    with warnings.catch_warnings():  # "port 8787 in use": the scheduler's plain HTTP server then takes another port
+        warnings.filterwarnings("ignore", message="Port .* is already in use")
+        cluster = _Cluster(workers, scheduler)
     try:
         import pyabc
 
