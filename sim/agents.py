@@ -62,6 +62,7 @@ class Charity(mesa.Agent):
 
     @property
     def name(self) -> str:
+        """Display name, "Charity i" for org_id i."""
         return f"Charity {self.index}"
 
     @property
@@ -127,10 +128,12 @@ class Commissioner(mesa.Agent):
 
     @property
     def name(self) -> str:
+        """Its name, from its specification."""
         return self.spec.name
 
     @property
     def kind(self) -> str:
+        """Its kind (ministry, prison service, probation, police and crime commissioner, ...)."""
         return self.spec.kind
 
     def monthly_budget(self) -> float:

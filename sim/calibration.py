@@ -67,6 +67,7 @@ class Target:
         return (value - self.published) / max(self.published - self.low, 1e-12)
 
     def inside(self, value: float) -> bool:
+        """Whether ``value`` is finite and within the target's tolerance band."""
         return value is not None and math.isfinite(value) and self.low <= value <= self.high
 
 
@@ -129,6 +130,7 @@ MISSING_PENALTY = 10.0
 
 
 def target(name: str) -> Target:
+    """The calibration target named ``name`` (KeyError naming the known targets otherwise)."""
     for t in TARGETS:
         if t.name == name:
             return t
@@ -179,6 +181,7 @@ class TargetRow:
     runs: int = 0
 
     def as_dict(self) -> dict:
+        """The row as a JSON-ready dict (missing values as ``None``)."""
         d = {**asdict(self.target), "status": self.status, "mean": self.mean, "ci_low": self.ci_low,
              "ci_high": self.ci_high, "runs": self.runs}
         return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}

@@ -35,6 +35,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``partnersim`` argument parser, with one subcommand per command module."""
     parser = _Parser(prog="partnersim", description="Simulate voluntary-sector partnerships in criminal justice.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
     for name in COMMAND_MODULES:
@@ -47,6 +48,7 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``partnersim`` command line; returns the exit status (2 for bad input, with one clear line)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     previous = warnings.showwarning

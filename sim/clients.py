@@ -188,6 +188,7 @@ class ClientPopulation:
 
     @property
     def need_count(self) -> np.ndarray:
+        """Number of needs each active client has."""
         return self.needs.sum(axis=1)
 
 

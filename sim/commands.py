@@ -50,6 +50,7 @@ def add_scenario_options(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``run``, ``schema`` and ``validate`` subcommands to the parser."""
     p = sub.add_parser("run", help="run a scenario over seeded replications",
                        description="Run a scenario over seeded replications and report end-of-run metrics with 95% CIs.")
     p.add_argument("scenario", help="scenario file, or a name from scenarios/ (e.g. baseline)")

@@ -48,6 +48,7 @@ def free_port(host: str) -> int:
 
 
 def url_for(host: str, port: int) -> str:
+    """The address to open in a browser for a dashboard served on ``host:port``."""
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
     if ":" in shown:
         shown = f"[{shown}]"
@@ -55,6 +56,7 @@ def url_for(host: str, port: int) -> str:
 
 
 def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine only (localhost or a loopback address)."""
     if host == "localhost":
         return True
     try:
@@ -91,11 +93,13 @@ def missing_front_end() -> list[str]:
 
 
 def solara_command(host: str, port: int) -> list[str]:
+    """The command line that serves the dashboard with Solara on ``host:port``."""
     return [sys.executable, "-m", "solara", "run", str(APP), "--host", host, "--port", str(port),
             "--production", "--no-open", "--log-level", "warning"]
 
 
 def solara_environment() -> dict[str, str]:
+    """The environment for the Solara server: no telemetry, our title, the project on PYTHONPATH."""
     env = dict(os.environ)
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"  # no calls home
     env["SOLARA_THEME_SHOW_BANNER"] = "False"  # no framework badge over the charts

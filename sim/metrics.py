@@ -113,6 +113,7 @@ class MetricSet:
 
     @property
     def names(self) -> tuple[str, ...]:
+        """The metric names, in table order."""
         return tuple(self._by_name)
 
     def __iter__(self) -> Iterator[Metric]:
@@ -128,6 +129,7 @@ class MetricSet:
         return self._by_name[name]
 
     def get(self, name: str, default: Metric | None = None) -> Metric | None:
+        """The metric named ``name``, or ``default`` if the set has none."""
         return self._by_name.get(name, default)
 
     def info(self) -> dict[str, tuple[str, int]]:

@@ -227,13 +227,16 @@ class PartnershipModel(mesa.Model):
 
     # ------------------------------------------------------------------ lookups
     def next_id(self, kind: str) -> int:
+        """A new id for a thing of ``kind`` (``"contract"``, ``"partnership"``): 0, 1, 2... per kind."""
         self._ids[kind] += 1
         return self._ids[kind] - 1
 
     def max_contract_id(self) -> int:
+        """The largest contract id issued so far (0 before any)."""
         return max(self._ids["contract"] - 1, 0)
 
     def max_partnership_id(self) -> int:
+        """The largest partnership id issued so far (0 before any)."""
         return max(self._ids["partnership"] - 1, 0)
 
     def charity(self, org_id: int) -> Charity:

@@ -29,13 +29,16 @@ class RollingCounts:
         self.rows: dict[str, deque] = {n: deque(maxlen=WINDOW) for n in names}
 
     def push(self, **counts: float) -> None:
+        """Record this month's counts, dropping the oldest month once the window is full."""
         for k, v in counts.items():
             self.rows[k].append(float(v))
 
     def total(self, name: str) -> float:
+        """Sum of a count over the window."""
         return float(sum(self.rows[name]))
 
     def mean(self, name: str) -> float:
+        """Mean monthly value of a count over the window (0 with no months yet)."""
         r = self.rows[name]
         return float(sum(r) / len(r)) if r else 0.0
 
@@ -96,6 +99,7 @@ class MetricView:
 
     @cached_property
     def contracts(self) -> list:
+        """The running contracts and grants."""
         return list(self.model.contracts.values())
 
     @cached_property
@@ -127,6 +131,7 @@ class MetricView:
 
     @cached_property
     def income_sorted(self) -> np.ndarray:
+        """This month's income of operating charities, largest first."""
         return np.sort(self.sector.income[self.alive])[::-1]
 
 

@@ -98,6 +98,7 @@ class Contract:
 
     @property
     def months_left(self) -> int:
+        """Months until the contract is re-tendered."""
         return self.end - self.commissioner.model.month
 
 
@@ -117,6 +118,7 @@ class PartnershipBook:
 
     # ------------------------------------------------------------ register
     def add(self, partnership: Partnership) -> Partnership:
+        """Register a new partnership; returns it."""
         self._all.append(partnership)
         self.by_id[partnership.pid] = partnership
         return partnership

@@ -132,6 +132,7 @@ def summarise(final: pd.DataFrame, metrics: Sequence[str] | None = None, model_c
 
 
 def package_versions() -> dict[str, str]:
+    """Versions of Python and the packages results depend on (for the manifest)."""
     names = ["partnersim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic"]
     out = {"python": platform.python_version()}
     for n in names:

@@ -265,6 +265,7 @@ class Scenario(_Section):
 
     @property
     def title(self) -> str:
+        """The scenario's title (``run.title``)."""
         return self.run.title
 
 
@@ -396,6 +397,7 @@ def _describe_error(err: ValidationError, source: str) -> ScenarioError:
 
 
 def build_scenario(data: dict, source: str = "") -> Scenario:
+    """Validate a scenario dict; ScenarioError naming ``source``, the key and what is allowed otherwise."""
     try:
         return Scenario.model_validate(data)
     except ValidationError as err:

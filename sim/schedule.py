@@ -87,6 +87,7 @@ class Schedule:
     # ---------------------------------------------------------------- reading
     @property
     def names(self) -> tuple[str, ...]:
+        """The phase names, in the order they run."""
         return tuple(p.name for p in self._phases)
 
     def __getitem__(self, name: str) -> Phase:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class Bid:
+    """A bid for a lot: members, lead, the partnership bidding (if an existing one), score, eligibility."""
     members: list[int]
     lead: int
     partnership: Partnership | None = None  # an existing partnership bidding as itself

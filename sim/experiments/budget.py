@@ -52,10 +52,12 @@ class Estimate:
     workers: int = 1
 
     def describe(self) -> str:
+        """One line: runs, expected duration, cores and memory."""
         return (f"{self.runs:,} runs, about {_duration(self.seconds)} on {self.workers} "
                 f"{'core' if self.workers == 1 else 'cores'} and {_size(self.memory_bytes)} of memory")
 
     def over(self) -> list[str]:
+        """Which limits the estimate exceeds (runs, hours, memory), as phrases; empty when within budget."""
         reasons = []
         if self.runs > MAX_RUNS:
             reasons.append(f"more than {MAX_RUNS:,} runs")

@@ -129,10 +129,12 @@ class Calibration:
 
     @property
     def targets(self) -> list[Target]:
+        """The calibration targets this file fits (all targets when it names none)."""
         wanted = self.settings.targets
         return [t for t in TARGETS if wanted is None or t.name in wanted]
 
     def resolved(self) -> dict:
+        """The calibration as resolved: settings, fixed overrides, priors and base scenario."""
         return {"settings": self.settings.model_dump(mode="json"), "set": self.fixed,
                 "parameters": {k: v.model_dump() for k, v in self.priors.items()}, "scenario": self.scenario}
 
@@ -229,9 +231,11 @@ class ScenarioSimulator:
     base_seed: int
 
     def overrides(self, par: Mapping[str, float]) -> dict[str, Any]:
+        """Scenario overrides for one parameter draw, coerced to each key's type."""
         return {k: _coerce(k, float(par[_safe(k)])) for k in self.keys}
 
     def seeds_for(self, overrides: Mapping[str, Any]) -> list[int]:
+        """The seeds of the runs for one set of overrides (derived from the base seed and the overrides)."""
         text = json.dumps(overrides, sort_keys=True)
         return [derive_seed(self.base_seed, "calibrate", text, i) for i in range(self.seeds)]
 
@@ -263,6 +267,7 @@ class TargetDistance:
 
 @dataclass
 class CalibrationResult:
+    """What a calibration did: its generations, posterior sample, manifest and timing."""
     out_dir: Path
     generations: pd.DataFrame
     posterior: pd.DataFrame
@@ -273,6 +278,7 @@ class CalibrationResult:
     new_simulations: int = 0
 
     def lines(self) -> list[str]:
+        """Human-readable summary lines: generations, simulations, stopping reason and the posterior."""
         est = self.manifest.get("point_estimate", {})
         out = [f"{len(self.generations)} generations, {self.manifest.get('simulations', 0)} simulations in total "
                f"({self.new_simulations} this time, {self.seconds:.1f} s); stopped: {self.stopped_because}"]
@@ -530,6 +536,7 @@ def calibrate(cal: Calibration, out_dir: str | Path, workers: int | None = None,
 # ------------------------------------------------------------------ command line
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``calibrate`` subcommand to the parser."""
     p = sub.add_parser("calibrate", help="ABC-SMC calibration against the published figures (pyabc; resumable)",
                        description="Fit the assumption parameters of a calibration file to the target table "
                        "(docs/calibration.md) with ABC-SMC; run the same command again to resume.")
@@ -543,6 +550,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    """``partnersim calibrate``: run or resume an ABC-SMC calibration and write its posterior."""
     from ..errors import UsageError
 
     if args.workers is not None and args.workers < 0:

@@ -19,6 +19,7 @@ from .budget import LIMITS_HELP
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``sweep``, ``compare``, ``sensitivity``, ``discover`` and ``report`` subcommands to the parser."""
     p = sub.add_parser("sweep", help="run an experiment file (resumable; local cores or a Dask cluster)",
                        description="Run every point and replication of an experiment; results go to disk as they "
                        "finish, and running the same command again resumes.")
@@ -158,6 +159,7 @@ def _fail_unfinished(summary) -> int:
 
 
 def cmd_sweep(args) -> int:
+    """``partnersim sweep``: run or resume an experiment file, locally or on a Dask cluster."""
     from .design import load_experiment
 
     exp = load_experiment(args.experiment)
@@ -186,6 +188,7 @@ def _metric_list(text: str | None, model_cls=None) -> list[str]:
 
 
 def cmd_compare(args) -> int:
+    """``partnersim compare``: the difference per metric between two scenarios, with its CI and a test."""
     from ..scenario import parse_value
     from .compare import compare_runs, format_table
     from .design import load_experiment, resolve_model
@@ -256,6 +259,7 @@ def cmd_compare(args) -> int:
 
 
 def cmd_sensitivity(args) -> int:
+    """``partnersim sensitivity``: rank the levers of a Morris or Sobol experiment by their effect on metrics."""
     from .design import load_experiment
     from .sensitivity import SensitivityError, analyse, format_ranking, plain_summary
     from .storage import write_json
@@ -305,6 +309,7 @@ def _records(table) -> list[dict]:
 
 
 def cmd_discover(args) -> int:
+    """``partnersim discover``: scenario discovery (PRIM) over a sweep's results."""
     import pandas as pd
 
     from .design import load_experiment
@@ -361,6 +366,7 @@ def cmd_discover(args) -> int:
 
 
 def cmd_report(args) -> int:
+    """``partnersim report``: write report.md and its figures for a results folder."""
     from .report import write_report
 
     if args.metrics < 1:

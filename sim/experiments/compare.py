@@ -37,6 +37,7 @@ ALPHA = 0.05
 
 @dataclass
 class MetricComparison:
+    """One metric compared between scenarios A and B: the means, the difference B - A with its CI, and the test."""
     metric: str
     mean_a: float
     mean_b: float
@@ -55,6 +56,7 @@ class MetricComparison:
     relevance: float = 0.0
 
     def as_dict(self) -> dict:
+        """The comparison as a JSON-ready dict (missing values as ``None``)."""
         return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in asdict(self).items()}
 
 
@@ -234,6 +236,7 @@ def compare_runs(
 
 
 def comparison_frame(rows: list[MetricComparison]) -> pd.DataFrame:
+    """The comparisons as a DataFrame indexed by metric."""
     return pd.DataFrame([r.as_dict() for r in rows]).set_index("metric")
 
 

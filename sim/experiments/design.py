@@ -186,14 +186,17 @@ class Experiment:
 
     @property
     def metrics(self) -> list[str]:
+        """The metrics each run keeps: the file's ``metrics``, else every metric the model class declares."""
         return list(self.settings.metrics or self.model_cls.metrics.names)
 
     @property
     def parameter_names(self) -> list[str]:
+        """The scenario keys the design varies (the levers)."""
         return list(self.parameters)
 
     @property
     def n_runs(self) -> int:
+        """Number of runs: points times replications."""
         return len(self.points) * self.settings.replications
 
     def resolved(self) -> dict:
@@ -576,6 +579,7 @@ def _unit_samples(s: ExperimentSection, k: int) -> np.ndarray:
 
 
 def describe_design(exp: Experiment) -> str:
+    """One line describing the design: points, replications, runs, scenarios and levers."""
     s = exp.settings
     levers = ", ".join(exp.parameter_names) or "none"
     return (f"{exp.name}: {s.design}, {len(exp.points)} points x {s.replications} replications = "

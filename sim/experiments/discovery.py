@@ -31,6 +31,7 @@ class DiscoveryError(ValueError):
 
 @dataclass
 class Condition:
+    """What counts as collapse: a metric compared with a value (e.g. ``partnerships_active <= 1``)."""
     metric: str
     op: str
     value: float
@@ -39,6 +40,7 @@ class Condition:
         return f"{self.metric} {self.op} {self.value:g}"
 
     def holds(self, frame: pd.DataFrame) -> np.ndarray:
+        """For each row of ``frame``, whether the condition holds."""
         return _OPS[self.op](frame[self.metric].to_numpy(dtype=float), self.value)
 
 
@@ -58,6 +60,7 @@ def parse_condition(text: str) -> Condition:
 
 @dataclass
 class Box:
+    """A box found by scenario discovery: its rules, and how many runs and collapses fall inside it."""
     rules: list[str]
     runs: int
     collapses: int
@@ -65,6 +68,7 @@ class Box:
     density: float
 
     def sentence(self) -> str:
+        """The box as a sentence: where collapse is likely, with density and coverage."""
         where = " and ".join(self.rules) if self.rules else "everywhere"
         return (f"Collapse is likely when {where}: {self.density:.0%} of the {self.runs} runs there collapse "
                 f"({self.coverage:.0%} of all collapses)")

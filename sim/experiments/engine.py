@@ -101,12 +101,14 @@ class SweepSummary:
         return self.done == self.total
 
     def as_dict(self) -> dict:
+        """The summary as a JSON-ready dict (written into the results manifest)."""
         return {"total": self.total, "done": self.done, "failed": self.failed, "left": self.left,
                 "lost_to_infrastructure": len(self.lost), "resumed_from_disk": self.skipped,
                 "redone_damaged": len(self.redone), "seconds": round(self.seconds, 2), "workers": self.workers,
                 "where": self.where}
 
     def lines(self) -> list[str]:
+        """Human-readable summary lines: counts, timing, the first failures and lost runs, where the results are."""
         where = f" {self.where}" if self.where else f" on {self.workers} workers"
         out = [f"{self.done} of {self.total} runs done, {self.failed} failed, {self.left} left"
                f" ({self.skipped} already on disk; {self.seconds:.1f} s{where})"]
@@ -136,6 +138,7 @@ class SweepSummary:
 
 
 def default_workers() -> int:
+    """Number of cores this process may use (the default size of an embedded cluster)."""
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 

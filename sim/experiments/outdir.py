@@ -113,6 +113,7 @@ def read_manifest(out: Path) -> dict | None:
 
 
 def describe_results(manifest: dict | None) -> str:
+    """A short phrase saying what a results folder holds, from its manifest."""
     if manifest is None:
         return "results without a readable manifest"
     if manifest.get("kind") == "sweep":

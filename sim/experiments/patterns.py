@@ -53,6 +53,7 @@ class Check:
 
 @dataclass(frozen=True)
 class Pattern:
+    """A pattern the model must reproduce: two scenarios, the checks that compare them, and the mechanism behind it."""
     pid: str
     title: str
     a: str
@@ -135,6 +136,7 @@ PATTERNS: tuple[Pattern, ...] = (
 
 
 def pattern(pid: str) -> Pattern:
+    """The pattern with id ``pid`` (e.g. ``"P2"``)."""
     return next(p for p in PATTERNS if p.pid == pid)
 
 
@@ -159,6 +161,7 @@ def run_jobs(jobs: list[tuple[str, int]], workers: int = 2) -> dict[tuple[str, i
 
 
 def jobs_for(patterns: tuple[Pattern, ...] = PATTERNS, n: int | None = None) -> list[tuple[str, int]]:
+    """The (scenario, seed) runs the patterns need, for ``n`` seeds each (default: each pattern's own)."""
     out = []
     for p in patterns:
         for s in seeds_for(p, n):
@@ -168,6 +171,7 @@ def jobs_for(patterns: tuple[Pattern, ...] = PATTERNS, n: int | None = None) -> 
 
 @dataclass
 class CheckResult:
+    """One check of a pattern: passed or not, the p-value, the means and the difference with its CI."""
     pattern: str
     check: Check
     passed: bool

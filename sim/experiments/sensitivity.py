@@ -68,6 +68,7 @@ def analyse(exp: Experiment, runs: pd.DataFrame, metric: str, seed: int = 0) -> 
 
 
 def format_ranking(table: pd.DataFrame) -> str:
+    """A sensitivity table as aligned text, one lever a line, with a note on what the columns mean."""
     metric, method = table["metric"].iloc[0], table["method"].iloc[0]
     if method == "morris":
         head = f"{'rank':>4}  {'lever':<40} {'mu*':>10} {'+/- 95%':>10} {'sigma':>10}"

@@ -68,6 +68,7 @@ def _atomic_write_bytes(target: Path, data: bytes) -> None:
 
 
 def write_json(target: Path, obj: Any) -> None:
+    """Write ``obj`` as JSON to ``target`` atomically (a temporary file, then a rename)."""
     _atomic_write_bytes(target, json.dumps(obj, indent=2, default=str).encode())
 
 
@@ -83,9 +84,11 @@ class SweepStore:
     # -------------------------------------------------------------- manifest
     @property
     def manifest_path(self) -> Path:
+        """Path of the folder's manifest file."""
         return self.dir / MANIFEST
 
     def read_manifest(self) -> dict | None:
+        """The folder's manifest, or ``None`` if missing or unreadable."""
         try:
             return json.loads(self.manifest_path.read_text())
         except (OSError, ValueError):
@@ -122,6 +125,7 @@ class SweepStore:
         return previous
 
     def finish(self, summary: dict) -> None:
+        """Mark the manifest complete or incomplete and record the sweep's summary."""
         manifest = self.read_manifest() or {}
         manifest.update(status="complete" if summary.get("left", 0) == 0 else "incomplete", summary=summary,
                         finished=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
@@ -183,6 +187,7 @@ class SweepStore:
         return table.to_pandas()
 
     def read_error(self, key: str) -> dict:
+        """The recorded error of a failed run (CorruptPart if the record is damaged)."""
         path = self.errors[key]
         try:
             record = json.loads(self._verified_bytes(path))

@@ -29,6 +29,7 @@ def markdown_cell(text: object) -> str:
 
 
 def is_missing(v: object) -> bool:
+    """Whether ``v`` is a missing value: ``None`` or a non-finite float."""
     return v is None or (isinstance(v, float) and not math.isfinite(v))
 
 
