@@ -63,6 +63,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     from .experiments.budget import LIMITS_HELP
 
     p.add_argument("--yes", action="store_true", help="go ahead with work beyond the size limits. " + LIMITS_HELP)
+    p.add_argument("--posterior", metavar="FILE", help="run replication i under draw i of a calibrated posterior, "
+                   "so the intervals cover parameter uncertainty too ('partnersim calibrate' output)")
     p.set_defaults(handler=cmd_run)
 
     p = sub.add_parser("schema", help="list every scenario key with type, range, default and meaning")
@@ -110,7 +112,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     with (claim(args.out) if args.out is not None else contextlib.nullcontext()):
         if args.out is not None:
             refuse_other_results(args.out)  # again, under the lock: another process may have written meanwhile
-        monthly, final = run_seeds(scenario, replication_seeds(scenario, args.seeds), model_cls=model_cls)
+        if getattr(args, "posterior", None):  # a posterior draw per replication: sim/experiments/posterior.py
+            from .experiments.posterior import run_seeds_with_posterior
+
+            monthly, final = run_seeds_with_posterior(scenario, args.seeds, args.posterior, args.overrides, model_cls)
+        else:
+            monthly, final = run_seeds(scenario, replication_seeds(scenario, args.seeds), model_cls=model_cls)
         table = summarise(final, model_cls=model_cls)
         if args.out is not None:
             write_results(args.out, scenario, monthly, final, str(resolve_path(args.scenario)))

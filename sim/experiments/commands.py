@@ -28,6 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="results folder (default: results/EXPERIMENT_NAME)")
     p.add_argument("--retry-failed", action="store_true",
                    help="redo runs the model failed last time (runs lost with a worker are always redone)")
+    p.add_argument("--posterior", metavar="FILE", help="run replication i of every point under draw i of a "
+                   "calibrated posterior ('partnersim calibrate' output)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     _yes_arg(p)
@@ -52,6 +54,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="also keep the runs in this folder (then 'partnersim report' works on it)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _yes_arg(p)
+    p.add_argument("--posterior", metavar="FILE", help="give each replication a draw of a calibrated posterior, the "
+                   "same for A and B; report b_higher_share, the share of draws in which B is above A")
     p.set_defaults(handler=cmd_compare)
 
     p = sub.add_parser("sensitivity", help="Morris screening or Sobol indices (SALib): which levers matter most",
@@ -163,6 +167,10 @@ def cmd_sweep(args) -> int:
     from .design import load_experiment
 
     exp = load_experiment(args.experiment)
+    if getattr(args, "posterior", None):  # replication i of every point under posterior draw i (posterior.py)
+        from .posterior import load_posterior, with_posterior
+
+        exp = with_posterior(exp, load_posterior(args.posterior), exp.settings.replications)
     out = _out_dir(args, exp.name)
     summary = _run(exp, out, args)
     if args.json:
@@ -189,6 +197,10 @@ def _metric_list(text: str | None, model_cls=None) -> list[str]:
 
 def cmd_compare(args) -> int:
     """``partnersim compare``: the difference per metric between two scenarios, with its CI and a test."""
+    if getattr(args, "posterior", None):  # parameter uncertainty: sim/experiments/posterior.py
+        from .posterior import cmd_compare_posterior
+
+        return cmd_compare_posterior(args)
     from ..scenario import parse_value
     from .compare import compare_runs, format_table
     from .design import load_experiment, resolve_model
