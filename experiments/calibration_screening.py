@@ -168,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
          + ", ".join(f"`{k}`" for k in chosen) + ". They move the model's distance to the published figures most; "
          "the others move it less, so fitting them would spend simulations for little. "
          "`experiments/calibration_baseline.toml` calibrates these, each with a uniform prior over the screened "
-         "range; the others keep their defaults.") if chosen else "No parameter moved the distance.",
+         "range; the others keep their defaults. Where the 95% intervals of neighbouring ranks overlap, this "
+         "screening does not separate them; more trajectories would.") if chosen else "No parameter moved the distance.",
         "",
         f"Generated {dt.date.today().isoformat()}; {len(X) * args.seeds} runs in {seconds:.0f} s on {args.workers} "
         f"processes; versions: " + ", ".join(f"{k} {v}" for k, v in package_versions().items()) + ".",
