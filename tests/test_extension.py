@@ -42,7 +42,7 @@ def test_phase_names_follow_the_odd_process_overview_in_order():
     odd = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
     section = odd.split("### 3.2", 1)[1].split("### 3.3", 1)[0]
     listed = re.findall(r"^\d+\.\s+\*\*`([a-z_]+)`\*\*", section, flags=re.MULTILINE)
-    assert tuple(listed) == PHASES.names
+    assert tuple(listed) == PHASES.names, "docs/ODD.md section 3.2 must list sim.model.PHASES by name, in order"
     assert sim.PartnershipModel.phases is PHASES
     for phase in PHASES:
         assert phase.doc, f"phase {phase.name} has no docstring"
