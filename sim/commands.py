@@ -95,6 +95,17 @@ def _interval(table, model_cls) -> dict[str, tuple[float | None, float | None, f
     return out
 
 
+def _record_options(out: Path, args: argparse.Namespace) -> None:
+    """Add what the manifest of ``write_results`` does not say: every --set override and the model class."""
+    from .experiments.storage import write_json
+
+    path = out / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest.update(overrides=list(args.overrides), model=args.model or "sim.model:PartnershipModel",
+                    months_option=args.months)
+    write_json(path, manifest)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from .experiments.budget import check, run_estimate
     from .experiments.design import resolve_model
@@ -121,6 +132,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         table = summarise(final, model_cls=model_cls)
         if args.out is not None:
             write_results(args.out, scenario, monthly, final, str(resolve_path(args.scenario)))
+            _record_options(args.out, args)
     intervals = _interval(table, model_cls)
     title = clean_text(scenario.run.title)
     if args.json:

@@ -383,7 +383,7 @@ def cmd_report(args) -> int:
 
     if args.metrics < 1:
         raise UsageError(f"--metrics: must be 1 or more (got {args.metrics})")
-    target = write_report(args.dir, network=not args.no_network, max_metrics=args.metrics)
+    target = write_report(args.dir, network=not args.no_network, max_metrics=args.metrics, show_runs=args.runs)
     print(f"report: {target}")
     print(f"figures: {target.parent / 'figures'}")
     return 0

@@ -326,9 +326,19 @@ def load_results(out_dir: str | Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]
         hint = " (a sweep that has not finished: run the same 'partnersim sweep' again to resume)" \
             if (d / PARTS).is_dir() else " (expected the output of 'partnersim sweep' or 'partnersim run --out')"
         raise UsageError(f"{d}: missing {', '.join(missing)}{hint}")
-    manifest = json.loads((d / MANIFEST).read_text())
-    runs = pd.read_parquet(d / "runs.parquet")
-    monthly = pd.read_parquet(d / "monthly.parquet")
+    try:
+        manifest = json.loads((d / MANIFEST).read_text())
+        runs = pd.read_parquet(d / "runs.parquet")
+        monthly = pd.read_parquet(d / "monthly.parquet")
+    except (OSError, ValueError, pa.ArrowException) as err:
+        from ..errors import UsageError
+
+        raise UsageError(f"{d}: results cannot be read ({type(err).__name__}: {' '.join(str(err).split())[:160]})") \
+            from None
+    if not isinstance(manifest, dict):
+        from ..errors import UsageError
+
+        raise UsageError(f"{d}: manifest.json is not a results manifest")
     if manifest.get("kind") == "sweep":
         params = list(manifest["experiment"]["parameters"])
         labels = {}

@@ -195,8 +195,63 @@ def test_report_on_a_sweep_folder(reference_sweep, tmp_path):
     md = write_report(folder, network=True).read_text()
     for fig in ("timeseries.png", "comparison.png", "network.png"):
         assert (folder / "figures" / fig).stat().st_size > 10_000
-    assert "## What was run" in md and "## How the scenarios differ" in md and "figures/network.png" in md
+    assert "## What was run" in md and "## How the conditions differ" in md and "figures/network.png" in md
     assert "Not drawn" not in md
+
+
+def test_report_lists_every_override_and_what_actually_ran(reference_sweep, tmp_path):
+    """Issue 13: the report said "150 charities, 3,000 clients" when its [set] ran 40 and 600."""
+    import shutil
+
+    folder = tmp_path / "sweep"
+    shutil.copytree(reference_sweep[1], folder)
+    md = write_report(folder, network=False).read_text()
+    for override in ("`sector.charities = 30`", "`sector.localities = 5`", "`sector.prisons = 1`",
+                     "`demand.clients = 400`"):
+        assert override in md
+    as_run = next(line for line in md.splitlines() if line.startswith("| baseline |"))
+    assert as_run == "| baseline | 24 | 30 | 5 | 1 | 400 |"
+    assert "Holm-adjusted" in md and "practical relevance" in md
+
+
+def test_report_figures_have_units_full_labels_and_individual_runs(reference_sweep, tmp_path, monkeypatch):
+    """Issue 13: no y-labels or units, no individual runs, labels truncated until rollover and market test matched."""
+    import shutil
+
+    from sim.experiments import report
+
+    folder = tmp_path / "sweep"
+    shutil.copytree(reference_sweep[1], folder)
+    seen = {}
+    real = report.plot_comparison
+
+    def spy(runs, metrics, groups, path, codes=None, model_cls=None, show_runs=False):
+        seen.update(groups=groups, codes=codes, show_runs=show_runs)
+        return real(runs, metrics, groups, path, codes, model_cls, show_runs)
+
+    monkeypatch.setattr(report, "plot_comparison", spy)
+    md = write_report(folder, network=False, show_runs=True).read_text()
+    assert seen["show_runs"] is True
+    assert len(set(seen["codes"].values())) == len(seen["groups"]), "every condition keeps its own label"
+    assert "## Conditions" in md and "| C1 | baseline, contract_months=12 |" in md
+    assert report.axis_label("rel_frontline_mean").endswith("[tie strength (0-1)]")
+    codes = report.condition_codes(["inspire, retender=rollover, engagement=0.5",
+                                     "inspire, retender=market_test, engagement=0.5"])
+    assert len(set(codes.values())) == 2
+
+
+def test_report_on_a_run_with_one_seed_and_a_metric_with_no_data(tmp_path):
+    import sim
+
+    scenario = sim.load_scenario("baseline", {"sector.charities": 20, "demand.clients": 60}, months=2)
+    monthly, final = sim.run_seeds(scenario, 1, progress=False)
+    final["partnerships_active"] = float("nan")
+    monthly["partnerships_active"] = float("nan")
+    sim.write_results(tmp_path, scenario, monthly, final, "baseline")
+    md = write_report(tmp_path, network=False).read_text()
+    row = next(line for line in md.splitlines() if "(`partnerships_active`)" in line)
+    assert row.endswith("| no data |")
+    assert "[n/a]" in md
 
 
 def test_report_on_a_run_out_folder(tmp_path):
