@@ -53,6 +53,7 @@ class Posterior:
 
     @property
     def parameters(self) -> list[str]:
+        """The scenario keys each posterior draw sets (every column but generation, draw and weight)."""
         return [c for c in self.draws.columns if c not in _NOT_PARAMETERS]
 
     def sample(self, n: int, seed: int = POSTERIOR_SEED) -> list[dict[str, Any]]:
@@ -192,6 +193,7 @@ class PosteriorComparison:
     sentence: str
 
     def as_dict(self) -> dict:
+        """The comparison as a JSON-ready dict (missing values as ``None``)."""
         from dataclasses import asdict
 
         return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in asdict(self).items()}
@@ -247,6 +249,7 @@ def compare_posterior_runs(runs: pd.DataFrame, a: str, b: str, metrics: Sequence
 
 
 def format_posterior_table(rows: Sequence[PosteriorComparison], label_a: str, label_b: str, source: str) -> str:
+    """The comparisons as an aligned text table: means, B - A with its CI, the spread over draws, B higher."""
     head = (f"{'metric':<28} {label_a[:12]:>12} {label_b[:12]:>12} {'B - A':>10} {'95% CI':>21} "
             f"{'95% of draws':>21} {'B higher':>8}")
     lines = [head, "-" * len(head)]
