@@ -95,6 +95,7 @@ def condition_codes(groups: list[str]) -> dict[str, str]:
 
 
 def axis_label(metric: str, model_cls=None) -> str:
+    """An axis label for a metric: its declared label, and its unit on a second line."""
     decl = describe(metric, model_cls)
     return f"{decl.label}\n[{UNITS.get(decl.unit, decl.unit)}]"
 
