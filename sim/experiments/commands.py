@@ -273,7 +273,8 @@ def cmd_compare(args) -> int:
 def cmd_sensitivity(args) -> int:
     """``partnersim sensitivity``: rank the levers of a Morris or Sobol experiment by their effect on metrics."""
     from .design import load_experiment
-    from .sensitivity import SensitivityError, analyse, format_ranking, plain_summary
+    from .outdir import claim
+    from .sensitivity import SensitivityError, analyse, check_minimum, format_ranking, plain_summary, records
     from .storage import write_json
 
     exp = load_experiment(args.experiment)
@@ -283,10 +284,14 @@ def cmd_sensitivity(args) -> int:
             raise UsageError(f"--metric: {m!r} is not kept by {exp.name}; allowed: {', '.join(exp.metrics)}")
     if exp.settings.design not in ("morris", "sobol"):
         raise UsageError(f"{exp.source}: design is {exp.settings.design!r}; sensitivity needs design = \"morris\" or \"sobol\"")
+    try:
+        check_minimum(exp)
+    except SensitivityError as err:
+        raise UsageError(str(err)) from None
     out = _out_dir(args, exp.name)
     summary = _run(exp, out, args)
-    if summary.left:
-        raise UsageError(f"{out}: {summary.left} runs not finished; run the command again to resume")
+    if summary.left or summary.failed:
+        return _fail_unfinished(summary)
     import pandas as pd
 
     runs = pd.read_parquet(out / "runs.parquet")
@@ -296,15 +301,19 @@ def cmd_sensitivity(args) -> int:
             tables[m] = analyse(exp, runs, m)
         except SensitivityError as err:
             raise UsageError(str(err)) from None
-    previous = {}
-    if (out / "sensitivity.json").is_file():
-        previous = json.loads((out / "sensitivity.json").read_text())
-    write_json(out / "sensitivity.json", previous | {m: _records(t) for m, t in tables.items()})
-    for m, t in tables.items():
-        t.to_csv(out / f"sensitivity_{m}.csv", index=False)
+    with claim(out):
+        previous = {}
+        try:
+            previous = json.loads((out / "sensitivity.json").read_text())
+        except (OSError, ValueError):
+            pass
+        previous = previous if isinstance(previous, dict) else {}
+        write_json(out / "sensitivity.json", previous | {m: records(t) for m, t in tables.items()})
+        for m, t in tables.items():
+            t.to_csv(out / f"sensitivity_{m}.csv", index=False)
     if args.json:
         print(json.dumps({"experiment": exp.source, "out": str(out), "method": exp.settings.design,
-                          "failed_runs": summary.failed, "metrics": {m: _records(t) for m, t in tables.items()}},
+                          "failed_runs": summary.failed, "metrics": {m: records(t) for m, t in tables.items()}},
                          allow_nan=False))
     else:
         for m, t in tables.items():

@@ -562,6 +562,8 @@ def _sensitivity_section(d: Path, figs: Path) -> list[str]:
         table = pd.DataFrame(rows)
         if table.empty:
             continue
+        if isinstance(entry, dict):
+            table.attrs["warnings"] = entry.get("warnings", [])
         fig = plot_tornado(table, figs / f"tornado_{metric}.png")
         md += [plain_summary(table), "", f"![Lever importance for {metric}]({fig.relative_to(d)})", ""]
         if table["method"].iloc[0] == "morris":

@@ -161,7 +161,7 @@ metrics = ["partnerships_active"]
     return load_experiment(tmp_path / f"{design}.toml")
 
 
-@pytest.mark.parametrize("design, extra", [("morris", "trajectories = 8"), ("sobol", "samples = 64")])
+@pytest.mark.parametrize("design, extra", [("morris", "trajectories = 10"), ("sobol", "samples = 64")])
 def test_sensitivity_ranks_the_lever_that_matters_first(tmp_path, design, extra):
     exp = _toy_experiment(tmp_path, design, extra)
     out = tmp_path / design
@@ -268,15 +268,54 @@ def test_report_on_a_run_out_folder(tmp_path):
 
 
 def test_sensitivity_and_discovery_results_appear_in_the_report(tmp_path):
-    exp = _toy_experiment(tmp_path, "morris", "trajectories = 4")
+    exp = _toy_experiment(tmp_path, "morris", "trajectories = 10")
     out = tmp_path / "m"
     run_sweep(exp, out, workers=0, run_fn=_toy_model, progress=False)
     runs = pd.read_parquet(out / "runs.parquet")
     table = analyse(exp, runs, "partnerships_active")
-    (out / "sensitivity.json").write_text(json.dumps({"partnerships_active": table.to_dict(orient="records")}))
+    from sim.experiments.sensitivity import records
+
+    (out / "sensitivity.json").write_text(json.dumps({"partnerships_active": records(table)}))
     (out / "discovery.json").write_text(json.dumps(
         discover(runs, exp.parameter_names, parse_condition("partnerships_active <= 3"))))
     md = write_report(out, network=False).read_text()
     assert "## Which levers matter most" in md and "statutory.engagement" in md
     assert "## When do partnerships collapse?" in md
     assert (out / "figures" / "tornado_partnerships_active.png").is_file()
+    assert (out / "figures" / "morris_partnerships_active.png").is_file(), "the Morris mu*-sigma plot"
+    assert "Convergence:" in md
+
+
+@pytest.mark.parametrize("design, extra, needle", [
+    ("sobol", "samples = 1", "at least 64 base samples"),
+    ("sobol", "samples = 32", "at least 64 base samples"),
+    ("morris", "trajectories = 4", "at least 10 trajectories"),
+])
+def test_sensitivity_designs_below_the_minimum_are_refused(tmp_path, design, extra, needle):
+    """Issue 13: Sobol with samples = 1 reported S1 = 1.25 with +/-0.000 and called the lever "clearly ahead"."""
+    from sim.cli import main
+
+    exp = _toy_experiment(tmp_path, design, extra)
+    with pytest.raises(Exception, match=needle):
+        analyse(exp, pd.DataFrame({"point": [], "partnerships_active": []}), "partnerships_active")
+    assert main(["sensitivity", exp.source, "--out", str(tmp_path / "o"), "--workers", "0"]) == 2
+    assert not (tmp_path / "o").exists(), "refused before any run"
+
+
+def test_sensitivity_carries_a_convergence_check_and_warns_on_wide_intervals(tmp_path):
+    from sim.experiments.sensitivity import format_ranking, plain_summary
+
+    exp = _toy_experiment(tmp_path, "sobol", "samples = 64")
+    out = tmp_path / "s"
+    run_sweep(exp, out, workers=0, run_fn=_toy_model, progress=False)
+    runs = pd.read_parquet(out / "runs.parquet")
+    table = analyse(exp, runs, "partnerships_active")
+    conv = pd.DataFrame(table.attrs["convergence"])
+    assert sorted(conv["fraction"].unique()) == [0.25, 0.5, 1.0]
+    assert conv[conv["fraction"] == 1.0].set_index("lever")["importance"].to_dict() == \
+        pytest.approx(table.set_index("lever")["importance"].to_dict())
+    assert "convergence" in format_ranking(table)
+    # noise only: every index is small and its interval wide against it; nothing is "clearly ahead"
+    noisy = runs.assign(partnerships_active=np.random.default_rng(0).normal(size=len(runs)))
+    t2 = analyse(exp, noisy, "partnerships_active")
+    assert t2.attrs["warnings"] and "clearly ahead" not in plain_summary(t2)
