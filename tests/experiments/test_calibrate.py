@@ -166,3 +166,24 @@ def test_command_runs_the_model_and_resumes(tmp_path, capsys):
     assert main(["calibrate", str(path), "--workers", "0", "--out", str(out), "--json"]) == 0
     again = json.loads(capsys.readouterr().out)
     assert again["new_simulations"] == 0 and again["generations"] == first["generations"]
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:Port .* is already in use")
+def test_dask_sampler_path_on_an_embedded_cluster(tmp_path):
+    """The same toy through pyabc's DaskDistributedSampler (an in-process cluster on 127.0.0.1, no dashboard)."""
+    import pyabc
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp://", host="127.0.0.1",
+                           dashboard_address=None)
+    client = Client(cluster)
+    try:
+        sampler = pyabc.sampler.DaskDistributedSampler(dask_client=client, client_max_jobs=4, batch_size=10)
+        res = run_abc(Toy(), PRIORS, TOY_TARGETS, tmp_path, populations=30, generations=2, sampler=sampler)
+    finally:
+        client.close()
+        cluster.close()
+    est = res.manifest["point_estimate"]
+    assert len(res.generations) == 2 and res.generations["epsilon"].iloc[1] < res.generations["epsilon"].iloc[0]
+    assert abs(est["toy.a"]["mean"] - TRUTH["a"]) < 0.35 and abs(est["toy.b"]["mean"] - TRUTH["b"]) < 0.5
