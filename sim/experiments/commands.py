@@ -330,60 +330,88 @@ def _records(table) -> list[dict]:
 
 
 def cmd_discover(args) -> int:
-    """``partnersim discover``: scenario discovery (PRIM) over a sweep's results."""
+    """``partnersim discover``: scenario discovery (PRIM, and a tree beside it) over a sweep's results."""
     import pandas as pd
 
     from .design import load_experiment
-    from .discovery import DEFAULT_CONDITION, DiscoveryError, discover, parse_condition
+    from .discovery import DEFAULT_CONDITION, DEFAULT_THRESHOLD, DiscoveryError, discover, format_prim, \
+        parse_condition, prim_discover
+    from .outdir import claim
     from .storage import write_json
 
     if args.where is not None:
         try:
-            parse_condition(args.where)
+            parse_condition(args.where, allowed=_where_names(args.where))
         except DiscoveryError as err:
             raise UsageError(str(err)) from None
     if args.depth is not None and args.depth < 1:
         raise UsageError(f"--depth: must be 1 or more (got {args.depth})")
+    if args.threshold is not None and not 0 < args.threshold <= 1:
+        raise UsageError(f"--threshold: a density between 0 and 1 (got {args.threshold})")
     source = Path(args.source)
     if source.is_dir():
         out = source
         manifest_path = out / "manifest.json"
         if not manifest_path.is_file() or not (out / "runs.parquet").is_file():
             raise UsageError(f"{out}: not a finished sweep folder (needs manifest.json and runs.parquet)")
-        manifest = json.loads(manifest_path.read_text())
+        try:
+            manifest = json.loads(manifest_path.read_text())
+        except ValueError:
+            raise UsageError(f"{out}: manifest.json cannot be read") from None
         if manifest.get("kind") != "sweep":
             raise UsageError(f"{out}: not a sweep folder; discovery needs a sweep that varies levers")
         levers = list(manifest["experiment"]["parameters"])
         settings = manifest["experiment"].get("discovery") or {}
+        kept = manifest.get("metrics") or []
     else:
         exp = load_experiment(args.source)
         out = _out_dir(args, exp.name)
         summary = _run(exp, out, args)
         if summary.left:
-            raise UsageError(f"{out}: {summary.left} runs not finished; run the command again to resume")
+            return _fail_unfinished(summary)
         levers = exp.parameter_names
         settings = exp.discovery.model_dump()
+        kept = exp.metrics
     # the command line wins over the experiment's [discovery] table, which wins over the default
-    condition = parse_condition(args.where or settings.get("where") or DEFAULT_CONDITION)
+    try:
+        condition = parse_condition(args.where or settings.get("where") or DEFAULT_CONDITION, allowed=kept)
+    except DiscoveryError as err:
+        raise UsageError(str(err)) from None
     depth = args.depth or settings.get("depth") or 3
+    threshold = args.threshold or settings.get("threshold") or DEFAULT_THRESHOLD
     runs = pd.read_parquet(out / "runs.parquet")
     if condition.metric not in runs.columns:
         raise UsageError(f"--where: metric {condition.metric!r} was not kept by this sweep")
-    try:
-        result = discover(runs, levers, condition, max_depth=depth)
-    except DiscoveryError as err:
-        raise UsageError(str(err)) from None
-    write_json(out / "discovery.json", result)
+    with claim(out):
+        try:
+            result = discover(runs, levers, condition, max_depth=depth)
+            result["prim"] = prim_discover(runs, levers, condition, threshold=threshold, figures=out / "figures")
+        except DiscoveryError as err:
+            raise UsageError(str(err)) from None
+        write_json(out / "discovery.json", result)
     if args.json:
         print(json.dumps(result))
     else:
-        print(result["summary"])
+        print(result["headline"] if result.get("headline") else result["summary"])
+        print(format_prim(result["prim"]))
+        print("decision tree beside it: " + (". ".join(
+            f"{' and '.join(b['rules']) or 'everywhere'}: density {b['density']:.0%}, coverage {b['coverage']:.0%}"
+            for b in result["boxes"][:3]) or "no box"))
         if result["importance"]:
-            print("levers by importance: " + ", ".join(f"{k} ({v:.2f})" for k, v in result["importance"].items()))
+            print("levers by importance (tree): " + ", ".join(f"{k} ({v:.2f})" for k, v in result["importance"].items()))
         if result["tree"]:
             print(result["tree"])
-        print(f"results: {out / 'discovery.json'}")
+        figures = ", ".join(f"figures/{f}" for f in result["prim"].get("figures", []))
+        print(f"results: {out / 'discovery.json'}" + (f"; {figures}" if figures else ""))
     return 0
+
+
+def _where_names(text: str) -> list[str]:
+    """The metric a --where names, accepted for now: whether the sweep kept it is checked against its results."""
+    import re
+
+    m = re.match(r"\s*([a-z_]+)", text or "")
+    return [m.group(1)] if m else []
 
 
 def cmd_report(args) -> int:

@@ -142,6 +142,7 @@ class ExperimentSection(_Strict):
 class DiscoverySection(_Strict):
     where: str | None = Field(None, description="What counts as collapse, e.g. 'partners_delivering_mean <= 2'")
     depth: int = Field(3, ge=1, le=10, description="Depth of the decision tree")
+    threshold: float = Field(0.8, gt=0.0, le=1.0, description="PRIM: the lowest density a chosen box may have")
 
 
 class ExperimentFile(_Strict):
@@ -365,7 +366,7 @@ def load_experiment(name: str | Path | dict, source: str | None = None) -> Exper
         from .discovery import DiscoveryError, parse_condition
 
         try:
-            parse_condition(spec.discovery.where)
+            parse_condition(spec.discovery.where, allowed=settings.metrics or declared)
         except DiscoveryError as err:
             raise ExperimentError(src, "discovery.where", str(err).split(": ", 1)[-1]) from None
     return Experiment(src, stem, settings, spec.set, spec.parameters, points, bases, spec.discovery)

@@ -1,11 +1,20 @@
 """Scenario discovery: which combinations of levers lead to partnership collapse.
 
-A shallow decision tree (scikit-learn) is fitted to the sweep's runs, the
-levers as inputs and "collapse" (a condition on an end-of-run metric) as the
-outcome. Each leaf where collapse is the majority is a box of lever values,
-described in PRIM's terms (Bryant and Lempert 2010, as in the EMA
-Workbench): *coverage* is the share of all collapses that fall in the box,
-*density* the share of runs in the box that collapse.
+Two methods side by side, the levers as inputs and "collapse" (a condition
+on an end-of-run metric) as the outcome:
+
+- **PRIM** (Friedman and Fisher 1999; Bryant and Lempert 2010), through the
+  EMA Workbench's own implementation (``ema_workbench.analysis.prim``). It
+  peels the space of lever values a little at a time; each step is a box on
+  the *peeling trajectory*, trading *coverage* (the share of all collapses
+  inside the box) against *density* (the share of runs in the box that
+  collapse). The chosen box is the one with the most coverage among those at
+  least ``threshold`` dense; box inspection gives each restricted lever's
+  range and its quasi-p-value (how likely the restriction is by chance).
+- a shallow **decision tree** (scikit-learn), whose collapse leaves are boxes
+  described in the same terms.
+
+Categorical levers enter both as one 0/1 indicator per value.
 """
 
 from __future__ import annotations
@@ -13,11 +22,12 @@ from __future__ import annotations
 import operator
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..metrics import METRICS
+from ..metrics import metrics_of
 
 _OPS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt, "==": operator.eq}
 
@@ -44,14 +54,19 @@ class Condition:
         return _OPS[self.op](frame[self.metric].to_numpy(dtype=float), self.value)
 
 
-def parse_condition(text: str) -> Condition:
-    """``"partnerships_active <= 1"`` -> Condition; raises DiscoveryError with what is allowed."""
+def parse_condition(text: str, allowed: tuple[str, ...] | list[str] | None = None) -> Condition:
+    """``"partnerships_active <= 1"`` -> Condition; raises DiscoveryError with what is allowed.
+
+    Args:
+        allowed: metric names accepted (default: the default model's declared metrics).
+    """
+    allowed = tuple(allowed) if allowed is not None else metrics_of(None).names
     m = re.fullmatch(r"\s*([a-z_]+)\s*(<=|>=|==|<|>)\s*(-?[0-9.eE+-]+)\s*", text or "")
     if not m:
         raise DiscoveryError(f"--where {text!r}: expected METRIC OP NUMBER, e.g. \"{DEFAULT_CONDITION}\" (OP: <=, >=, <, >, ==)")
     metric, op, value = m.groups()
-    if metric not in METRICS:
-        raise DiscoveryError(f"--where: unknown metric {metric!r}; allowed: {', '.join(METRICS)}")
+    if metric not in allowed:
+        raise DiscoveryError(f"--where: unknown metric {metric!r}; allowed: {', '.join(allowed)}")
     try:
         return Condition(metric, op, float(value))
     except ValueError:
@@ -181,3 +196,136 @@ def _simplify(rules: list[str]) -> list[str]:
                 continue
         keep[(name, op)] = r
     return list(keep.values())
+
+
+# ------------------------------------------------------------------ PRIM (EMA Workbench)
+
+#: The lowest density a chosen PRIM box may have, unless the experiment or --threshold says otherwise.
+DEFAULT_THRESHOLD = 0.8
+
+
+def prim_discover(runs: pd.DataFrame, levers: list[str], condition: Condition, threshold: float = DEFAULT_THRESHOLD,
+                  figures: Path | None = None, peel_alpha: float = 0.05, mass_min: float = 0.05) -> dict:
+    """PRIM over the runs with the EMA Workbench: trajectory, chosen box, its quasi-p-values, and figures.
+
+    Returns a JSON-ready dict: ``trajectory`` (one row per box: coverage, density, mass, restricted
+    dimensions), ``chosen`` (the index of the chosen box), ``box`` (per restricted lever: its range and
+    quasi-p-value), ``coverage``, ``density``, ``mass``, ``threshold``, ``figures`` and ``message``.
+    """
+    import warnings
+
+    ok = runs[runs["status"] == "ok"] if "status" in runs else runs
+    y = condition.holds(ok).astype(bool)
+    n = int(y.size)
+    out: dict = {"method": "PRIM (ema_workbench.analysis.prim)", "threshold": threshold, "trajectory": [],
+                 "box": [], "figures": [], "message": ""}
+    if n == 0 or y.sum() in (0, n):
+        out["message"] = f"collapse ({condition}) happens {'never' if y.sum() == 0 else 'always'}; no box to find"
+        return out
+    x = _features(ok, levers).astype(float).reset_index(drop=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the workbench warns about optional packages it does not need here
+        from ema_workbench.analysis import prim
+
+        box = prim.Prim(x, y, peel_alpha=peel_alpha, mass_min=mass_min).find_box()
+    if box is None:
+        out["message"] = "PRIM found no box"
+        return out
+    traj = box.peeling_trajectory
+    out["trajectory"] = [{"box": int(r["id"]), "coverage": float(r["coverage"]), "density": float(r["density"]),
+                          "mass": float(r["mass"]), "restricted": int(r["res_dim"])} for _, r in traj.iterrows()]
+    dense = traj[traj["density"] >= threshold]
+    if dense.empty:
+        chosen = int(traj["density"].idxmax())
+        out["message"] = (f"no box reaches density {threshold:.0%}; the densest ({traj['density'].max():.0%}) "
+                          "is shown")
+    else:
+        chosen = int(dense.sort_values(["coverage", "mass"], ascending=[False, True], kind="stable").index[0])
+    row = traj.loc[chosen]
+    out.update(chosen=chosen, coverage=float(row["coverage"]), density=float(row["density"]), mass=float(row["mass"]))
+    out["box"] = _box_rules(box, chosen, x)
+    if figures is not None:
+        out["figures"] = _prim_figures(box, chosen, Path(figures))
+    return out
+
+
+def _box_rules(box, i: int, x: pd.DataFrame) -> list[dict]:
+    """Each restricted lever of box ``i``: its range in words, and the workbench's quasi-p-values."""
+    lims, whole = box.box_lims[i], box.box_lims[0]
+    rules = []
+    for name, (qp_low, qp_high) in box.p_values[i].items():
+        lo, hi = float(lims[name].iloc[0]), float(lims[name].iloc[1])
+        if " == " in name:  # an indicator of a categorical value
+            lever, value = name.split(" == ", 1)
+            text = f"is {value}" if lo > 0 else f"is not {value}"
+        elif set(np.unique(x[name])) <= {0.0, 1.0}:  # a yes/no lever
+            lever, text = name, "true" if lo > 0 else "false"
+        else:
+            lever = name
+            bounded = [f">= {lo:.4g}" if lo > float(whole[name].iloc[0]) else "",
+                       f"<= {hi:.4g}" if hi < float(whole[name].iloc[1]) else ""]
+            text = " and ".join(b for b in bounded if b) or "unrestricted"
+        qps = [q for q in (qp_low, qp_high) if q is not None and q >= 0]
+        rules.append({"lever": lever, "range": text, "low": lo, "high": hi,
+                      "qp": float(max(qps)) if qps else None})
+    return rules
+
+
+def _prim_figures(box, i: int, folder: Path) -> list[str]:
+    """The coverage-density trade-off of the peeling trajectory, and the inspection of the chosen box."""
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    names = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fig = box.show_tradeoff(annotated=False)
+        ax = fig.axes[0]
+        traj = box.peeling_trajectory
+        ax.scatter([traj.loc[i, "coverage"]], [traj.loc[i, "density"]], s=160, facecolors="none", edgecolors="red",
+                   linewidths=1.5, label=f"chosen: box {i}", zorder=5)
+        ax.set_xlabel("coverage: share of all collapses inside the box")
+        ax.set_ylabel("density: share of runs in the box that collapse")
+        ax.legend(loc="lower left", fontsize=8)
+        ax.set_title("PRIM peeling trajectory (colour: levers restricted)", fontsize=10)
+        fig.savefig(folder / "prim_tradeoff.png", dpi=110, bbox_inches="tight")
+        plt.close(fig)
+        names.append("prim_tradeoff.png")
+        if box.p_values[i]:
+            figs = box.inspect(i, style="graph")
+            fig = figs[0] if isinstance(figs, list) else figs
+            fig = fig if hasattr(fig, "savefig") else fig.figure
+            fig.suptitle(f"PRIM box {i}: restricted levers and quasi-p-values", fontsize=10)
+            fig.savefig(folder / "prim_box.png", dpi=110, bbox_inches="tight")
+            plt.close(fig)
+            names.append("prim_box.png")
+    return names
+
+
+def format_prim(result: dict) -> str:
+    """The trajectory in brief, and the chosen box with its quasi-p-values, for the terminal."""
+    if not result.get("box"):
+        return f"PRIM: {result.get('message') or 'no box'}"
+    traj = result["trajectory"]
+    lines = [f"PRIM peeling trajectory: {len(traj)} boxes, from coverage {traj[0]['coverage']:.0%} / density "
+             f"{traj[0]['density']:.0%} (everything) to coverage {traj[-1]['coverage']:.0%} / density "
+             f"{traj[-1]['density']:.0%}",
+             f"  {'box':>4} {'coverage':>9} {'density':>8} {'mass':>6} {'levers':>6}"]
+    step = max(1, len(traj) // 8)
+    for r in traj[::step] + ([traj[-1]] if (len(traj) - 1) % step else []):
+        mark = " <- chosen" if r["box"] == result["chosen"] else ""
+        lines.append(f"  {r['box']:>4} {r['coverage']:>9.0%} {r['density']:>8.0%} {r['mass']:>6.0%} "
+                     f"{r['restricted']:>6}{mark}")
+    lines.append(f"chosen box {result['chosen']} (the most coverage at density >= {result['threshold']:.0%}): "
+                 f"coverage {result['coverage']:.0%}, density {result['density']:.0%}, mass {result['mass']:.0%}")
+    for r in result["box"]:
+        qp = "n/a" if r["qp"] is None else f"{r['qp']:.2g}"
+        lines.append(f"  {r['lever']}: {r['range']} (quasi-p {qp})")
+    if result.get("message"):
+        lines.append(f"note: {result['message']}")
+    return "\n".join(lines)

@@ -172,6 +172,42 @@ def test_sensitivity_ranks_the_lever_that_matters_first(tmp_path, design, extra)
     assert (table["importance_conf"] >= 0).all()
 
 
+def test_prim_through_the_ema_workbench_finds_the_box_with_its_trajectory_and_quasi_p_values(tmp_path):
+    """Issue 13: discovery was a CART tree only; no peeling trajectory, trade-off or box inspection."""
+    from sim.experiments.discovery import format_prim, prim_discover
+
+    exp = _toy_experiment(tmp_path, "latin_hypercube", "samples = 80")
+    out = tmp_path / "lhs"
+    run_sweep(exp, out, workers=0, run_fn=_toy_model, progress=False)
+    runs = pd.read_parquet(out / "runs.parquet")
+    result = prim_discover(runs, exp.parameter_names, parse_condition("partnerships_active <= 3"),
+                           figures=out / "figures")
+    traj = result["trajectory"]
+    assert len(traj) > 2 and traj[0]["mass"] == 1.0 and traj[0]["coverage"] == 1.0
+    assert [r["mass"] for r in traj] == sorted((r["mass"] for r in traj), reverse=True), "peeling shrinks the box"
+    assert result["density"] >= 0.8 and result["coverage"] > 0.8
+    engagement = next(r for r in result["box"] if r["lever"] == "statutory.engagement")
+    assert engagement["range"].startswith("<= ") and float(engagement["range"][3:]) < 0.35
+    assert engagement["qp"] is not None and engagement["qp"] < 0.05
+    assert {"prim_tradeoff.png", "prim_box.png"} <= set(result["figures"])
+    assert all((out / "figures" / f).stat().st_size > 5_000 for f in result["figures"])
+    assert "quasi-p" in format_prim(result)
+
+
+def test_discover_command_writes_prim_and_the_tree_and_the_report_shows_them(tmp_path):
+    from sim.cli import main
+
+    exp = _toy_experiment(tmp_path, "latin_hypercube", "samples = 60")
+    out = tmp_path / "lhs"
+    run_sweep(exp, out, workers=0, run_fn=_toy_model, progress=False)
+    assert main(["discover", str(out), "--where", "partnerships_active <= 3"]) == 0
+    saved = json.loads((out / "discovery.json").read_text())
+    assert saved["prim"]["box"] and saved["boxes"], "PRIM and the tree side by side"
+    md = write_report(out, network=False).read_text()
+    assert "PRIM (EMA Workbench)" in md and "figures/prim_tradeoff.png" in md and "quasi-p-value" in md
+    assert "Decision tree (beside PRIM)" in md
+
+
 def test_discovery_finds_the_box_where_partnerships_collapse(tmp_path):
     exp = _toy_experiment(tmp_path, "latin_hypercube", "samples = 80")
     out = tmp_path / "lhs"
