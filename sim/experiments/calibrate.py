@@ -394,8 +394,11 @@ def run_abc(
         resumed = True
         say(f"resuming from {db_path}: {max(history.max_t + 1, 0)} generations already done")
     else:
-        if db_path.exists():
-            db_path.unlink()  # a database without its state file never finished its first write
+        if db_path.exists():  # never delete what we did not write: the user decides
+            from ..errors import UsageError
+
+            raise UsageError(f"{out}: holds {DB_NAME} without {STATE_NAME} (not a calibration this command "
+                             "started, or one that crashed while starting); delete it or give another --out")
         observed = {t.metric: float(t.published) for t in targets}
         history = abc.new(db, observed, meta_info={"fingerprint": fingerprint})
         abc_id = int(history.id)

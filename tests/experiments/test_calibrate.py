@@ -187,3 +187,10 @@ def test_dask_sampler_path_on_an_embedded_cluster(tmp_path):
     est = res.manifest["point_estimate"]
     assert len(res.generations) == 2 and res.generations["epsilon"].iloc[1] < res.generations["epsilon"].iloc[0]
     assert abs(est["toy.a"]["mean"] - TRUTH["a"]) < 0.35 and abs(est["toy.b"]["mean"] - TRUTH["b"]) < 0.5
+
+
+def test_a_database_of_unknown_origin_is_never_overwritten(tmp_path):
+    (tmp_path / "calibration.db").write_bytes(b"someone else's")
+    with pytest.raises(UsageError, match="calibration.db"):
+        _calibrate(tmp_path, generations=1)
+    assert (tmp_path / "calibration.db").read_bytes() == b"someone else's"
