@@ -94,6 +94,30 @@ class Charity(mesa.Agent):
         return rules.defection_chance(lead_tie, value_change, self.under_pressure, p.defection_base,
                                       p.defection_weak_tie, p.defection_value_cut, p.defection_pressure)
 
+    def bid_intent(self, lot, fit: float, funds: float, lead_cost: float, join_cost: float) -> int:
+        """Whether to lead a bid for ``lot`` (2), offer to join one (1) or stay out (0) (:func:`sim.rules.bid_intent`)."""
+        enabled = self.model.scenario.partnership.enabled
+        return int(rules.bid_intent(np.array([fit]), np.array([funds]), lead_cost, join_cost, enabled)[0])
+
+    def accepts_invitation(self, lot, lead: int, expected_share: float, lead_tie: float) -> bool:
+        """Whether to join ``lead``'s bid for ``lot``, expecting ``expected_share`` of the work."""
+        from .tendering import charity_free_funds, coordination_cost
+
+        m = self.model
+        cost = rules.subsidy_needed(expected_share, lot.value, lot.cost) + coordination_cost(m, "alliance", False)
+        return rules.accepts_invitation(float(charity_free_funds(m)[self.index]), cost, lead_tie)
+
+    def accepts_share(self, lot, share: float, funds: float, cost: float) -> bool:
+        """Whether to deliver ``share`` of a contract's work that would cost it ``cost`` a month of its own money."""
+        return funds >= cost
+
+    def subcontract_share(self, lot, own_hours: float, need_hours: float) -> float:
+        """As a lead, the share of the work to pass to partners beyond its core (:func:`sim.rules.subcontract_share`)."""
+        p = self.model.scenario.partnership
+        if not p.enabled:
+            return 0.0
+        return rules.subcontract_share(own_hours, need_hours, p.lead_core_share)
+
     def search_chance(self) -> float:
         """Monthly chance of looking for a partner with complementary resources (:func:`sim.rules.search_chance`)."""
         p = self.model.scenario.partnership
@@ -120,10 +144,10 @@ class Commissioner(mesa.Agent):
         self.domain_bits = int((self.domains.astype(np.uint8) << np.arange(self.domains.size, dtype=np.uint8)).sum())
         c = model.scenario.commissioning
         self.contract_months = spec.contract_months or c.contract_months
-        self.grant = spec.grant
-        self.retender_mode = "rollover" if spec.grant else c.retender
-        self.flexible = True if spec.grant else c.flexible
-        self.partnership_required = True if spec.grant else c.partnership_required
+        self.grant = spec.kind == "lottery" if spec.grant is None else spec.grant
+        self.retender_mode = "rollover" if self.grant else c.retender
+        self.flexible = True if self.grant else c.flexible
+        self.partnership_required = True if self.grant else c.partnership_required
         self.contracts: list[Contract] = []
 
     @property

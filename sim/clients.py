@@ -29,10 +29,11 @@ STATES: dict[str, type | str] = {
     "spell": np.int16,          # months of support needed to complete
     "months": np.int16,         # months under support so far
     "contract": np.int32,       # contract serving the client, -1 none
-    "local_pick": np.float32,   # fixed draw choosing a local (non-contract) provider
     "provider": np.int64,       # charity serving the client this month, -1 none
+    "worker_draw": np.float32,  # fixed draw choosing among a contract's partners in a place
     "met_share": np.float32,    # share of needs met this month
     "need_bits": np.uint8,      # the needs as a bit mask (bit d = domain d), for fast matching
+    "joined_up": np.bool_,      # several needs, all met this month
 }
 
 
@@ -51,6 +52,7 @@ class Flows:
     reoffended: int = 0
     transfers: int = 0
     transfers_continued: int = 0
+    releases: int = 0
 
 
 class ClientPopulation:
@@ -117,10 +119,11 @@ class ClientPopulation:
             "spell": spell,
             "months": months,
             "contract": np.full(n, -1, dtype=np.int32),
-            "local_pick": rng.random(n).astype(np.float32),
             "provider": np.full(n, -1, dtype=np.int64),
+            "worker_draw": rng.random(n).astype(np.float32),
             "met_share": np.zeros(n, dtype=np.float32),
             "need_bits": needs_mask(needs),
+            "joined_up": np.zeros(n, dtype=bool),
         }
         start = len(self)
         for name, values in new.items():
@@ -143,6 +146,22 @@ class ClientPopulation:
         self.locality[moving] = self.prisons[(pos + shift) % self.prisons.size]
         self.flows.transfers += moving.size
         return moving, old
+
+    def in_custody(self) -> np.ndarray:
+        """Whether each client is in prison now."""
+        if self.prisons.size == 0:
+            return np.zeros(len(self), dtype=bool)
+        return np.isin(self.locality, self.prisons)
+
+    def release(self, sentence_months: float) -> np.ndarray:
+        """Release prisoners into the community (monthly chance 1 / ``sentence_months``); returns the rows released."""
+        if self.prisons.size == 0 or self.community.size == 0 or (self.prisons.size == 1 and self.community.size == 0):
+            return np.arange(0)
+        leaving = np.flatnonzero(self.in_custody() & (self.rng.random(len(self)) < 1.0 / sentence_months))
+        self.locality[leaving] = self.community[self.rng.integers(0, self.community.size, leaving.size)]
+        self.court_order[leaving] = self.rng.random(leaving.size) < self.scenario.demand.court_order_share
+        self.flows.releases += leaving.size
+        return leaving
 
     # ------------------------------------------------------------- exits
     def row_of(self, uid: int | np.ndarray) -> int | np.ndarray:
@@ -206,17 +225,18 @@ def needs_mask(needs: np.ndarray) -> np.ndarray:
 
 
 def exit_hazards(scenario: Scenario, risk: np.ndarray, met_share: np.ndarray, engagement: np.ndarray,
-                 court_order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                 court_order: np.ndarray, in_custody: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Monthly chances of reoffending and of breach for each client.
 
     Reoffending: the Ministry of Justice's proven rate (about a quarter a year)
     scaled by risk, cut by up to ``support_effect`` when all needs are met
-    (women's centres cut reoffending by 1 to 9 points; Justice Data Lab 2015).
-    Breach: only for court orders, higher when engagement is low (Inspire: 3
-    breaches in 40 completed orders).
+    (women's centres cut reoffending by 1 to 9 points; Justice Data Lab 2015);
+    nobody reoffends while in custody. Breach: only for court orders, more
+    likely the less engaged the client and the less of their need is met
+    (Inspire: 3 breaches in 40 completed orders).
     """
     c = scenario.clients
     annual = np.clip(c.reoffending_annual * risk * (1.0 - c.support_effect * met_share), 0.0, 0.99)
-    reoffend = 1.0 - (1.0 - annual) ** (1.0 / 12.0)
-    breach = np.where(court_order, c.breach_monthly * 2.0 * (1.0 - engagement), 0.0)
+    reoffend = np.where(in_custody, 0.0, 1.0 - (1.0 - annual) ** (1.0 / 12.0))
+    breach = np.where(court_order, c.breach_monthly * (2.0 - engagement - met_share), 0.0)
     return reoffend, breach

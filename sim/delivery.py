@@ -30,76 +30,158 @@ if TYPE_CHECKING:
 
 # --------------------------------------------------------------- process
 
+def per_client_price(model: PartnershipModel) -> float:
+    """Money a contract's specification sets aside per client a month: ``cost_coverage`` of the full cost."""
+    sc = model.scenario
+    loaded = sc.sector.hourly_cost * (1.0 + sc.sector.overhead_share)
+    return sc.clients.hours_per_need * loaded * model.mean_needs * sc.commissioning.cost_coverage
+
+
+def engagement_of(model: PartnershipModel, commissioner) -> float:
+    """A commissioner's statutory buy-in (its own, else the scenario's)."""
+    own = commissioner.spec.engagement
+    return model.scenario.statutory.engagement if own is None else own
+
+
 def assign_contracts(model: PartnershipModel) -> None:
-    """Contracts take on unassigned clients in their lot, up to the caseload they fund."""
+    """Statutory partners refer eligible clients into contracts, up to the caseload each specifies.
+
+    The caseload follows the specification (set at the first tender, moving
+    with the funding trend), not the value: a contract cut at re-tender must
+    still take its caseload (Inspire at half value). Referral routes depend on
+    statutory engagement: each month a share ``referral_rate * engagement +
+    self_referral`` of eligible unassigned clients reaches the contract.
+    """
     cl, sc = model.clients, model.scenario
     free = cl.contract < 0
     if not free.any() or not model.contracts:
         return
-    per_client = sc.clients.hours_per_need * sc.sector.hourly_cost * model.mean_needs * sc.commissioning.cost_coverage  # the value pays only this share of the full cost
+    price = per_client_price(model)
     caseload = np.bincount(cl.contract[~free], minlength=model.max_contract_id() + 1)
     order = list(model.contracts.values())
     model.rng.shuffle(order)
     # one random order of the waiting clients; each contract takes the first that fit
     free_rows = model.rng.permutation(np.flatnonzero(free))
     loc, bits = cl.locality[free_rows], cl.need_bits[free_rows]
+    draw = model.rng.random(free_rows.size)
     in_lot = np.zeros(model.sector.presence.shape[1], dtype=bool)
     for contract in order:
-        room = int(contract.value / per_client) - int(caseload[contract.cid])
+        room = int(contract.spec_value / price) - int(caseload[contract.cid])
         if room <= 0 or free_rows.size == 0:
             continue
+        reach = sc.statutory.referral_rate * engagement_of(model, contract.commissioner) + sc.statutory.self_referral
         in_lot[:] = False
         in_lot[contract.lot] = True
-        fits = np.flatnonzero(in_lot[loc] & ((bits & contract.commissioner.domain_bits) != 0))[:room]
+        fits = np.flatnonzero(in_lot[loc] & ((bits & contract.commissioner.domain_bits) != 0) & (draw < reach))[:room]
         cl.contract[free_rows[fits]] = contract.cid
         keep = np.ones(free_rows.size, dtype=bool)
         keep[fits] = False
-        free_rows, loc, bits = free_rows[keep], loc[keep], bits[keep]
+        free_rows, loc, bits, draw = free_rows[keep], loc[keep], bits[keep], draw[keep]
 
 
-def provider_tables(model: PartnershipModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def spare_slots(model: PartnershipModel) -> np.ndarray:
+    """Clients each charity can still take on: hours left after last month's demand, per typical client."""
+    s, sc = model.sector, model.scenario
+    spare = s.delivery_hours(sc.sector.volunteer_supervision) - s.demand_hours
+    per_client = sc.clients.hours_per_need * model.mean_needs
+    return np.where(s.alive, np.floor(np.maximum(spare, 0.0) / per_client), 0.0)
+
+
+def assign_providers(model: PartnershipModel) -> None:
+    """Clients without a contract keep their charity, or go to one with fitting spare capacity, or wait.
+
+    A client whose charity still operates where they are stays with it. The
+    others are offered to charities present in their place that serve one of
+    their needs, in proportion to each charity's spare capacity; beyond the
+    charities' spare capacity, clients wait (``clients_waiting``).
+    """
+    s, cl = model.sector, model.clients
+    if len(cl) == 0:
+        return
+    no_contract = cl.contract < 0
+    prov = np.maximum(cl.provider, 0)
+    keeps = (cl.provider >= 0) & s.alive[prov] & s.presence[prov, cl.locality]
+    cl.provider = np.where(keeps, cl.provider, -1)
+    waiting = np.flatnonzero(no_contract & (cl.provider < 0))
+    if waiting.size == 0:
+        return
+    slots = spare_slots(model)
+    rng = model.rng
+    for loc in np.unique(cl.locality[waiting]):
+        here = waiting[cl.locality[waiting] == loc]
+        charities = np.flatnonzero(s.alive & s.presence[:, loc] & (slots > 0))
+        if charities.size == 0:
+            continue
+        here = rng.permutation(here)
+        fit = (cl.need_bits[here, None] & s.specialism_bits[None, charities]) != 0
+        weights = fit * slots[charities][None, :]
+        total = weights.sum(axis=1)
+        has = total > 0
+        cum = np.cumsum(weights[has], axis=1)
+        pick = (cum < (rng.random(int(has.sum())) * total[has])[:, None]).sum(axis=1)
+        chosen = charities[np.minimum(pick, charities.size - 1)]
+        rows = here[has]
+        taken = take_up_to(chosen, slots.astype(np.int64), rng)  # no charity beyond its spare capacity
+        cl.provider[rows[taken]] = chosen[taken]
+        np.subtract.at(slots, chosen[taken], 1.0)
+
+
+class ProviderTables:
     """Who serves whom this month.
 
-    Returns:
-        provider_at: (contracts, localities) delivering partner serving that place, -1 none.
+    Attributes:
+        members: (contracts, localities, k) delivering partners of each contract present in each
+            place (the lead where none is), -1 padding.
+        cumulative: matching cumulative shares of the contract's money, so clients are spread
+            over partners in proportion to what each is paid.
         partnership_of_contract: holder partnership id of each contract id.
-        referral_to: (partnerships, domains) partner a need is referred to, -1 none.
+        referral_to: (partnerships, domains) the partner a need is referred to, -1 none.
     """
-    s = model.sector
-    n_c, n_l = model.max_contract_id() + 1, s.presence.shape[1]
-    provider_at = np.full((n_c, n_l), -1, dtype=np.int64)
-    pship = np.full(n_c, -1, dtype=np.int64)
-    referral_to = np.full((model.max_partnership_id() + 1, s.specialisms.shape[1]), -1, dtype=np.int64)
-    for contract in model.contracts.values():
-        delivering = np.array([m for m in contract.delivering if s.alive[m]], dtype=np.int64)
-        if delivering.size == 0:
-            continue
-        lead = contract.holder.lead if contract.holder.lead in delivering else int(delivering[0])
-        present = s.presence[np.ix_(delivering, contract.lot)]
-        first = np.where(present.any(axis=0), delivering[np.argmax(present, axis=0)], lead)
-        first = np.where(s.presence[lead, contract.lot], lead, first)
-        provider_at[contract.cid, contract.lot] = first
-        pship[contract.cid] = contract.holder.pid
-        spec = s.specialisms[delivering] & contract.domains  # partners are funded for the contract's needs
-        referral_to[contract.holder.pid] = np.where(spec.any(axis=0), delivering[np.argmax(spec, axis=0)], -1)
-    for p in model.partnerships:
-        if p.informal:
-            members = np.asarray(p.members)
-            spec = s.specialisms[members]
-            referral_to[p.pid] = np.where(spec.any(axis=0), members[np.argmax(spec, axis=0)], -1)
-    return provider_at, pship, referral_to
+
+    def __init__(self, model: PartnershipModel):
+        s = model.sector
+        n_c, n_l = model.max_contract_id() + 1, s.presence.shape[1]
+        k = max([len(c.shares) for c in model.contracts.values()] + [1])
+        self.members = np.full((n_c, n_l, k), -1, dtype=np.int64)
+        self.cumulative = np.ones((n_c, n_l, k))
+        self.partnership_of_contract = np.full(n_c, -1, dtype=np.int64)
+        self.referral_to = np.full((model.max_partnership_id() + 1, s.specialisms.shape[1]), -1, dtype=np.int64)
+        for contract in model.contracts.values():
+            delivering = np.array([m for m in contract.delivering if s.alive[m]], dtype=np.int64)
+            if delivering.size == 0:
+                continue
+            lead = contract.holder.lead if contract.holder.lead in delivering else int(delivering[0])
+            present = s.presence[np.ix_(delivering, contract.lot)]  # (members, places)
+            weight = present * np.array([contract.shares[m] for m in delivering])[:, None]
+            none = weight.sum(axis=0) <= 0
+            weight[:, none] = (delivering == lead)[:, None]
+            cum = np.cumsum(weight, axis=0) / weight.sum(axis=0, keepdims=True)
+            self.members[contract.cid, contract.lot, :delivering.size] = np.where(weight.T > 0, delivering[None, :], -1)
+            self.cumulative[contract.cid, contract.lot, :delivering.size] = cum.T
+            self.partnership_of_contract[contract.cid] = contract.holder.pid
+            spec = s.specialisms[delivering] & contract.domains  # partners are funded for the contract's needs
+            self.referral_to[contract.holder.pid] = np.where(spec.any(axis=0), delivering[np.argmax(spec, axis=0)], -1)
+        for p in model.partnerships:
+            if p.informal:
+                members = np.asarray(p.members)
+                spec = s.specialisms[members]
+                self.referral_to[p.pid] = np.where(spec.any(axis=0), members[np.argmax(spec, axis=0)], -1)
+
+    def provider(self, contract: np.ndarray, locality: np.ndarray, draw: np.ndarray) -> np.ndarray:
+        """The partner serving each client of ``contract`` in ``locality`` (-1 none), chosen by a fixed ``draw``."""
+        cum = self.cumulative[contract, locality]
+        slot = np.minimum((cum < draw[:, None]).sum(axis=1), cum.shape[1] - 1)
+        return self.members[contract, locality, slot]
 
 
-def local_providers(model: PartnershipModel) -> np.ndarray:
-    """Each client's local (non-contract) provider: a charity present in their place."""
-    s, cl = model.sector, model.clients
-    loc_of, charity = np.nonzero(s.presence[s.alive].T)
-    charity = np.flatnonzero(s.alive)[charity]
-    counts = np.bincount(loc_of, minlength=s.presence.shape[1])
-    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    k = counts[cl.locality]
-    pick = offsets[cl.locality] + np.minimum((cl.local_pick * k).astype(np.int64), np.maximum(k - 1, 0))
-    return np.where(k > 0, charity[np.minimum(pick, max(charity.size - 1, 0))] if charity.size else -1, -1)
+def provider_tables(model: PartnershipModel) -> ProviderTables:
+    """This month's :class:`ProviderTables` (cached until contracts or partnerships change)."""
+    c = model.counters
+    key = (model.month, c["tenders"], c["exits"], c["reorganisations"], c["rebalances"], len(model.partnerships))
+    if model.cache.get("providers_key") != key:
+        model.cache["providers"] = ProviderTables(model)
+        model.cache["providers_key"] = key
+    return model.cache["providers"]
 
 
 def local_provision(model: PartnershipModel) -> np.ndarray:
@@ -140,7 +222,8 @@ def monitor(model: PartnershipModel) -> None:
         if not delivering:
             continue
         per_partner = not contract.holder.standard_monitoring
-        total = monitoring_hours(int(caseload[contract.cid]), c.monitoring_hours, len(delivering), per_partner, c.duplication)
+        per_client = c.monitoring_hours * (c.grant_monitoring if contract.commissioner.grant else 1.0)  # grants: light touch
+        total = monitoring_hours(int(caseload[contract.cid]), per_client, len(delivering), per_partner, c.duplication)
         value = sum(contract.shares[m] for m in delivering)
         for m in delivering:
             s.monitoring_hours[m] += total * contract.shares[m] / value if value > 0 else total / len(delivering)
@@ -180,13 +263,18 @@ def serve(model: PartnershipModel) -> None:
         s.demand_hours[:] = 0.0
         return
     rng = model.rng
-    provider_at, pship_of, referral_to = provider_tables(model)
+    tables = provider_tables(model)
+    pship_of, referral_to = tables.partnership_of_contract, tables.referral_to
     has_c = cl.contract >= 0
-    provider = local_providers(model)
-    provider[has_c] = provider_at[cl.contract[has_c], cl.locality[has_c]]
-    # displaced clients (their provider closed) lose engagement
-    changed = (cl.provider >= 0) & ~s.alive[np.maximum(cl.provider, 0)]
-    cl.engagement[changed] *= 0.5
+    provider = cl.provider.copy()
+    provider[has_c] = tables.provider(cl.contract[has_c], cl.locality[has_c], cl.worker_draw[has_c])
+    # a contract client keeps a worker who still delivers the contract in their place
+    rows_c = np.flatnonzero(has_c & (cl.provider >= 0))
+    still = (tables.members[cl.contract[rows_c], cl.locality[rows_c]] == cl.provider[rows_c, None]).any(axis=1)
+    provider[rows_c[still]] = cl.provider[rows_c[still]]
+    # a client whose worker changes (a closure, a new contract holder) starts again with someone new
+    changed = (cl.provider >= 0) & (provider != cl.provider)
+    cl.engagement[changed] *= sc.clients.restart_engagement
     if cl.log_exits and changed.any():
         cl.log_exit(changed, model.month, np.full(int(changed.sum()), "displacement"))
     cl.provider = provider
@@ -208,6 +296,8 @@ def serve(model: PartnershipModel) -> None:
     p_ok = referral_success(sc.clients.referral_base, sc.clients.referral_tie_effect, sc.clients.referral_co_location,
                             frontline, co_located[pship[rows]], sc.system.barrier_effect, model.barrier)
     referred = rng.random(rows.size) < p_ok
+    # joint casework within each partnership this month (what system change learns from)
+    model.cache["joint_cases"] = np.bincount(pship[rows[referred]], minlength=referral_to.shape[0])
 
     # capacity: hours each charity's clients need against the hours it has
     hpn = sc.clients.hours_per_need
@@ -215,13 +305,19 @@ def serve(model: PartnershipModel) -> None:
     demand = np.bincount(provider[ok], weights=direct_count[ok], minlength=s.n) * hpn
     demand += np.bincount(tgt[referred], minlength=s.n) * hpn
     s.demand_hours[:] = demand
-    ratio = np.where(demand > 0, np.minimum(1.0, s.delivery_hours() / np.maximum(demand, 1e-9)), 1.0)
+    hours = s.delivery_hours(sc.sector.volunteer_supervision)
+    ratio = np.where(demand > 0, np.minimum(1.0, hours / np.maximum(demand, 1e-9)), 1.0)
+    model.month_stats.update(hours_available=float(hours.sum()))
+    # the caseload each charity carries under contracts, at the specification's hours per need
+    s.contract_hours[:] = np.bincount(provider[ok & has_c], weights=POPCOUNT[cl.need_bits][ok & has_c], minlength=s.n) * hpn
+    # a disengaged client attends less of the support offered
+    attend = 1.0 - sc.clients.engagement_effect * (1.0 - cl.engagement)
 
     met = np.zeros((n, n_dom), dtype=bool)
     d_rows, d_doms = unpack(direct_bits, n_dom)
-    got = rng.random(d_rows.size) < ratio[provider[d_rows]]
+    got = rng.random(d_rows.size) < ratio[provider[d_rows]] * attend[d_rows]
     met[d_rows[got], d_doms[got]] = True
-    by_partner = referred & (rng.random(rows.size) < ratio[tgt])
+    by_partner = referred & (rng.random(rows.size) < ratio[tgt] * attend[rows])
     met[rows[by_partner], doms[by_partner]] = True
 
     # frontline contact from shared clients
@@ -257,10 +353,14 @@ def serve(model: PartnershipModel) -> None:
     met_counts = met.sum(axis=1, dtype=np.int8)
     cl.met_share = (met_counts / np.maximum(counts, 1)).astype(np.float32)
     multi = counts >= 2
+    cl.joined_up = multi & (met_counts == counts)
+    moved = model.cache.get("transferred_rows", np.arange(0))
     model.month_stats.update(
         needs=int(counts.sum()), met=int(met_counts.sum()), multi=int(multi.sum()),
-        joined_up=int((multi & (met_counts == counts)).sum()),
+        joined_up=int(cl.joined_up.sum()), demand_hours=float(counts.sum() * hpn),
+        waiting=int(((cl.contract < 0) & (cl.provider < 0)).sum()),
         referrals=int(rows.size), referrals_ok=int(referred.sum()),
+        transfer_needs=int(counts[moved].sum()), transfer_met=int(met_counts[moved].sum()),
     )
     # track record follows how well each charity's clients are served
     share = np.bincount(provider[ok], weights=met_counts[ok], minlength=s.n) / np.maximum(
@@ -269,28 +369,82 @@ def serve(model: PartnershipModel) -> None:
     s.track_record[served] = 0.97 * s.track_record[served] + 0.03 * share[served]
 
 
-def transfer(model: PartnershipModel) -> None:
-    """Prison transfers: support continues only if the record follows the prisoner."""
+def _continuity(model: PartnershipModel, rows: np.ndarray, old_provider: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For supported clients who moved: (same partnership serves the new place, support continued).
+
+    Support continues when the contract's partnership also works in the new
+    place and the client's record reaches the new worker: with a shared
+    case-management system it always does (the Prison Family Support Alliance);
+    otherwise it does when the old worker passes it on, which is likelier the
+    stronger their frontline tie to the new worker (or when the worker is the same).
+    """
+    cl, s = model.clients, model.sector
+    n_c = model.max_contract_id() + 1
+    tables = provider_tables(model)
+    shared_by = np.zeros(n_c, dtype=bool)
+    for contract in model.contracts.values():
+        shared_by[contract.cid] = contract.holder.shared_case_management
+    c = cl.contract[rows]
+    new_provider = tables.provider(c, cl.locality[rows], cl.worker_draw[rows])
+    same = new_provider >= 0
+    tie = model.network.strength(np.maximum(old_provider, 0), np.maximum(new_provider, 0), "frontline")
+    record = shared_by[c] | (old_provider == new_provider) | (model.rng.random(rows.size) < tie)
+    return same, continuity_kept(same, record)
+
+
+def _restart(model: PartnershipModel, rows: np.ndarray) -> None:
+    """Support restarts from scratch: engagement falls, the months of support begin again."""
     cl = model.clients
+    cl.engagement[rows] *= model.scenario.clients.restart_engagement
+    cl.months[rows] = 0
+
+
+def transfer(model: PartnershipModel) -> None:
+    """Prison transfers: support continues only if the partnership serves the new prison and the record follows."""
+    cl = model.clients
+    old_provider = cl.provider.copy()
     rows, old = cl.transfer(model.scenario.demand.transfer_rate)
+    model.cache["transferred_rows"] = rows
     if rows.size == 0:
         model.month_stats.update(transfers=0, continued=0)
         return
     supported = cl.contract[rows] >= 0  # continuity is about support a contract was giving
-    rows = rows[supported]
-    n_c = model.max_contract_id() + 1
-    in_lot = np.zeros((n_c, model.sector.presence.shape[1]), dtype=bool)
-    shared_by = np.zeros(n_c, dtype=bool)
-    for contract in model.contracts.values():
-        in_lot[contract.cid, contract.lot] = True
-        shared_by[contract.cid] = contract.holder.shared_case_management
-    c = cl.contract[rows]
-    same = in_lot[c, cl.locality[rows]]
-    shared = shared_by[c]
-    kept = continuity_kept(same, shared, model.rng.random(rows.size), model.scenario.clients.continuity_loss)
-    lost = rows[~kept]
-    cl.engagement[lost] = np.minimum(cl.engagement[lost], 0.3)
-    cl.months[lost] = 0
-    cl.contract[rows[~same]] = -1
+    rows_c = rows[supported]
+    same, kept = _continuity(model, rows_c, old_provider[rows_c])
+    _restart(model, rows_c[~kept])
+    cl.contract[rows_c[~same]] = -1
+    cl.provider[rows[~supported]] = -1  # a local charity in the old prison does not follow
     cl.flows.transfers_continued += int(kept.sum())
-    model.month_stats.update(transfers=int(rows.size), continued=int(kept.sum()))
+    model.month_stats.update(transfers=int(rows_c.size), continued=int(kept.sum()))
+
+
+def release(model: PartnershipModel) -> None:
+    """Prisoners are released into the community, where continuity of support matters most.
+
+    People in custody do not reoffend while inside; at release they move to a
+    community place. Support continues "through the gate" when the contract's
+    partnership works there too and the record follows (as for transfers), or
+    when their own charity works there; otherwise it restarts with someone new.
+    """
+    cl = model.clients
+    old_provider = cl.provider.copy()
+    rows = cl.release(model.scenario.demand.sentence_months)
+    if rows.size == 0:
+        model.month_stats.update(releases=0, releases_continued=0)
+        return
+    s = model.sector
+    supported = (cl.contract[rows] >= 0) | (old_provider[rows] >= 0)
+    rows = rows[supported]
+    old = old_provider[rows]
+    with_c = cl.contract[rows] >= 0
+    same = np.zeros(rows.size, dtype=bool)
+    kept = np.zeros(rows.size, dtype=bool)
+    if with_c.any():
+        same[with_c], kept[with_c] = _continuity(model, rows[with_c], old[with_c])
+    local = ~with_c & (old >= 0)
+    stays = local & s.alive[np.maximum(old, 0)] & s.presence[np.maximum(old, 0), cl.locality[rows]]
+    kept |= stays
+    _restart(model, rows[~kept])
+    cl.contract[rows[with_c & ~same]] = -1
+    cl.provider[rows[~stays & ~with_c]] = -1
+    model.month_stats.update(releases=int(rows.size), releases_continued=int(kept.sum()))

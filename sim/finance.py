@@ -38,22 +38,42 @@ def contract_income(model: PartnershipModel) -> np.ndarray:
     return pay
 
 
+def budget(model: PartnershipModel) -> np.ndarray:
+    """Money each charity has this month for these clients: contracts and grants plus its own funds for them."""
+    s = model.sector
+    s.contract_income = contract_income(model)
+    return np.where(s.alive, s.own_funds * model.other_income_factor() + s.contract_income, 0.0)
+
+
+def fixed_costs(model: PartnershipModel) -> np.ndarray:
+    """Fixed costs this month; partners share premises and administration and save part of theirs."""
+    s, sc = model.sector, model.scenario
+    return s.fixed_cost * (1.0 - sc.partnership.overhead_saving * model.partnerships.in_partnership())
+
+
+def staffing(model: PartnershipModel, money: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+    """Each charity moves its paid hours towards what its budget affords (:func:`sim.rules.staff_target`)."""
+    s, sec = model.sector, model.scenario.sector
+    loaded = sec.hourly_cost * (1.0 + sec.overhead_share)
+    affordable = np.maximum(money - fixed, 0.0) / loaded
+    needed = (s.demand_hours + s.monitoring_hours + s.relationship_hours
+              + s.volunteer_hours * (sec.volunteer_supervision - 1.0))
+    target = staff_target(affordable, needed, s.reserves, s.reserves_target, sec.subsidy, sec.reserve_adjust, loaded)
+    return np.where(s.alive, s.staff_hours + sec.staff_adjust * (target - s.staff_hours), 0.0)
+
+
 def settle(model: PartnershipModel) -> None:
     """Pay income, adjust staffing, spend, update reserves, close insolvent charities."""
     s, sc = model.sector, model.scenario
     sec = sc.sector
     alive = s.alive
-    s.contract_income = contract_income(model)
-    income = np.where(alive, s.other_income * model.other_income_factor() + s.contract_income, 0.0)
-    overhead = sec.overhead_share * (1.0 - sc.partnership.overhead_saving * model.partnerships.in_partnership())
-    affordable = income * (1.0 - overhead) / sec.hourly_cost
-    needed = s.demand_hours + s.monitoring_hours + s.relationship_hours - s.volunteer_hours
-    target = staff_target(affordable, needed, sec.subsidy, s.reserves > 0)
-    s.staff_hours = np.where(alive, s.staff_hours + sec.staff_adjust * (target - s.staff_hours), 0.0)
-    spending = np.where(alive, s.staff_hours * sec.hourly_cost / (1.0 - overhead), 0.0)
-    s.reserves = s.reserves + income - spending
-    s.income, s.spending = income, spending
-    model.ledger["income"] += float(income.sum())
+    money = budget(model)
+    fixed = fixed_costs(model)
+    s.staff_hours = staffing(model, money, fixed)
+    spending = np.where(alive, s.staff_hours * sec.hourly_cost * (1.0 + sec.overhead_share) + fixed, 0.0)
+    s.reserves = s.reserves + money - spending
+    s.income, s.spending = money, spending
+    model.ledger["income"] += float(money.sum())
     model.ledger["spending"] += float(spending.sum())
 
     s.negative_months = np.where(alive & (s.reserves < 0), s.negative_months + 1, 0).astype(np.int16)
@@ -65,7 +85,7 @@ def close(model: PartnershipModel, i: int) -> None:
     """A charity closes: it leaves its partnerships and the model; its clients are displaced."""
     s = model.sector
     model.counters["closures"] += 1
-    if s.base_income[i] * 12 < 500_000:
+    if s.band[i] <= 1:  # under 500k a year (Clinks' bands), whatever its income in this region
         model.counters["small_closures"] += 1
     leave(model, i)
 
@@ -79,7 +99,7 @@ def merge(model: PartnershipModel, absorbed: int, into: int) -> None:
     s = model.sector
     if absorbed == into or not (s.alive[absorbed] and s.alive[into]):
         raise ValueError(f"merge needs two different operating charities, got {absorbed} and {into}")
-    for name in ("reserves", "staff_hours", "volunteer_hours", "other_income", "base_income"):
+    for name in ("reserves", "reserves_target", "staff_hours", "volunteer_hours", "base_income", "own_funds", "fixed_cost"):
         arr = getattr(s, name)
         arr[into] += arr[absorbed]
     for name in ("presence", "specialisms", "knowhow"):

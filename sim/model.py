@@ -44,10 +44,13 @@ def _observe(model: PartnershipModel) -> None:
 PHASES = Schedule([
     Phase("arrivals", clients_mod.arrivals),
     Phase("transfers", delivery.transfer),
+    Phase("releases", delivery.release),
     Phase("retendering", tendering.retender_due),
     Phase("partner_search", partnering.search),
+    Phase("reorganisation", partnering.reorganise),
     Phase("relationship_investment", partnering.invest),
     Phase("contract_assignment", delivery.assign_contracts),
+    Phase("provider_assignment", delivery.assign_providers),
     Phase("monitoring", delivery.monitor),
     Phase("service", delivery.serve),
     Phase("finance", finance.settle),
@@ -97,6 +100,7 @@ class PartnershipModel(mesa.Model):
         self._init_sector(charity_cls)
         self._init_commissioners()
         self._init_clients(log_client_exits)
+        self._burn_in()
         self._init_events()
         self._init_observation()
 
@@ -108,7 +112,7 @@ class PartnershipModel(mesa.Model):
         self.counters: Counter[str] = Counter()
         self.ledger = {"income": 0.0, "spending": 0.0}
         self.month_stats: dict[str, int] = {}
-        self.rolling = outcomes.RollingCounts("reoffended", "active", "breached", "order_exits", "transfers", "continued")
+        self.rolling = outcomes.RollingCounts(*outcomes.ROLLING)
         self.barrier = 1.0
         self.funding_step = 1.0
         self.demand_step = 1.0
@@ -146,6 +150,29 @@ class PartnershipModel(mesa.Model):
         self.clients.arrive(self.scenario.demand.clients, started=True)
         self.initial_clients = len(self.clients)
         self.mean_needs = float(self.clients.need_count.mean()) if len(self.clients) else 1.0
+
+    def _burn_in(self) -> None:
+        """Run ``run.burn_in`` unrecorded months (numbered below 0) with no trends or events.
+
+        Contracts are tendered, staffing settles to what budgets afford,
+        caseloads fill and ties form, so that month 0 starts in equilibrium.
+        Cumulative counts (closures, defections...) and client flows restart at 0.
+        """
+        months = self.scenario.run.burn_in
+        if months <= 0:
+            return
+        # first tenders are due in the burn-in's first month (scenario start months count from month 0)
+        self.tender_queue = [(t - months if t <= 1 else t, c, i, prev) for t, c, i, prev in self.tender_queue]
+        for k in range(months):
+            self.month = k - months
+            for phase in self.phases:
+                if phase.name != "observation":
+                    phase(self)
+        self.month = 0
+        self.counters.clear()
+        self.ledger = {"income": 0.0, "spending": 0.0}
+        self.clients.flows = type(self.clients.flows)(arrived=len(self.clients))
+        self.initial_reserves = float(self.sector.reserves[self.sector.alive].sum())
 
     def _init_events(self) -> None:
         """Dated events, each scheduled just before its month's step (Mesa's event scheduler)."""
@@ -210,7 +237,8 @@ class PartnershipModel(mesa.Model):
 
     # ------------------------------------------------------------------ trends
     def _progress(self) -> float:
-        return min(self.month / max(self.scenario.run.months, 1), 1.0)
+        """Share of the recorded horizon elapsed (0 during the burn-in)."""
+        return min(max(self.month, 0) / max(self.scenario.run.months, 1), 1.0)
 
     def funding_factor(self) -> float:
         """Commissioners' funding now relative to the start (trend and dated events)."""

@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from .model import PartnershipModel
 
 WINDOW = 12  # months over which rates are measured
+#: Monthly counts kept over the last twelve months.
+ROLLING = ("reoffended", "active", "breached", "order_exits", "transfers", "continued", "releases",
+           "releases_continued", "transfer_needs", "transfer_met", "ju_active", "ju_reoffended",
+           "nju_active", "nju_reoffended")
 
 
 class RollingCounts:
@@ -48,12 +52,18 @@ def client_exits(model: PartnershipModel) -> None:
     cl, sc = model.clients, model.scenario
     rng = model.rng
     n = len(cl)
+    st = model.month_stats
+    moves = {k: st.get(k, 0) for k in ("transfers", "continued", "releases", "releases_continued",
+                                       "transfer_needs", "transfer_met")}
     if n == 0:
-        model.rolling.push(reoffended=0, active=0, breached=0, order_exits=0, transfers=0, continued=0)
+        model.rolling.push(reoffended=0, active=0, breached=0, order_exits=0, ju_active=0, ju_reoffended=0,
+                           nju_active=0, nju_reoffended=0, **moves)
         return
-    cl.engagement = (0.8 * cl.engagement + 0.2 * cl.met_share).astype(np.float32)
+    k = sc.clients.engagement_memory
+    cl.engagement = (k * cl.engagement + (1.0 - k) * cl.met_share).astype(np.float32)
     cl.months += 1
-    reoffend_p, breach_p = exit_hazards(sc, cl.risk, cl.met_share, cl.engagement, cl.court_order)
+    custody = cl.in_custody()
+    reoffend_p, breach_p = exit_hazards(sc, cl.risk, cl.met_share, cl.engagement, cl.court_order, custody)
     u = rng.random(n)
     reoffended = u < reoffend_p
     breached = ~reoffended & (u < reoffend_p + breach_p)
@@ -62,10 +72,15 @@ def client_exits(model: PartnershipModel) -> None:
     f.reoffended += int(reoffended.sum())
     f.breached += int(breached.sum())
     f.completed += int(completed.sum())
+    community = ~custody
+    multi = cl.need_count >= 2
+    ju = community & multi & cl.joined_up
+    nju = community & multi & ~cl.joined_up
     model.rolling.push(
-        reoffended=int(reoffended.sum()), active=n, breached=int(breached.sum()),
+        reoffended=int(reoffended.sum()), active=int(community.sum()), breached=int(breached.sum()),
         order_exits=int((cl.court_order & (breached | completed)).sum()),
-        transfers=model.month_stats.get("transfers", 0), continued=model.month_stats.get("continued", 0),
+        ju_active=int(ju.sum()), ju_reoffended=int((ju & reoffended).sum()),
+        nju_active=int(nju.sum()), nju_reoffended=int((nju & reoffended).sum()), **moves,
     )
     leaving = reoffended | breached | completed
     if cl.log_exits:
@@ -74,8 +89,17 @@ def client_exits(model: PartnershipModel) -> None:
     cl.remove(leaving)
 
 
-def _share(num: float, den: float, empty: float = 0.0) -> float:
+NAN = float("nan")
+
+
+def _share(num: float, den: float, empty: float = NAN) -> float:
+    """``num / den``; missing (nan) when the denominator is empty."""
     return float(num / den) if den > 0 else empty
+
+
+def _rate(r: RollingCounts, events: str, exposed: str) -> float:
+    """Events over the last twelve months per mean number exposed (an annual rate); nan if none exposed."""
+    return _share(r.total(events), r.mean(exposed))
 
 
 class MetricView:
@@ -125,7 +149,7 @@ class MetricView:
             pa.append(a)
             pb.append(b)
         if not pa:
-            return 0.0, 0.0
+            return NAN, NAN
         pa_, pb_ = np.concatenate(pa), np.concatenate(pb)
         return float(net.strength(pa_, pb_, "frontline").mean()), float(net.strength(pa_, pb_, "managerial").mean())
 
@@ -136,7 +160,47 @@ class MetricView:
 
 
 def _mean(values) -> float:
-    return float(np.mean(values)) if len(values) else 0.0
+    return float(np.mean(values)) if len(values) else NAN
+
+
+def _subsidising(v: MetricView) -> float:
+    """Share of charities paid under a contract or grant whose work for it (at full cost, with its
+    part of fixed costs, monitoring and partnership work) costs more than it pays (NCVO 2024: 87%)."""
+    s, sec = v.sector, v.model.scenario.sector
+    paid = v.alive & (s.contract_income > 0)
+    loaded = sec.hourly_cost * (1.0 + sec.overhead_share)
+    hours = s.contract_hours + s.monitoring_hours + s.relationship_hours
+    # full cost recovery: the contract's work carries its part of the fixed costs too
+    fixed_part = s.fixed_cost * np.clip(hours / np.maximum(s.staff_hours, 1e-9), 0.0, 1.0)
+    cost = hours * loaded + fixed_part
+    return _share(float((paid & (cost > s.contract_income)).sum()), float(paid.sum()))
+
+
+def _contract_money(v: MetricView) -> float:
+    """Share of commissioners' money this month paid under contracts rather than grants."""
+    contract = grant = 0.0
+    for c in v.contracts:
+        paid = sum(c.shares.values())
+        if c.commissioner.grant:
+            grant += paid
+        else:
+            contract += paid
+    return _share(contract, contract + grant)
+
+
+def _band_share(band: int):
+    def share(v: MetricView) -> float:
+        return _share(float((v.sector.band[v.alive] == band).sum()), float(v.alive.sum()))
+
+    return share
+
+
+def _need_share(at_least: int):
+    def share(v: MetricView) -> float:
+        cl = v.model.clients
+        return _share(float((cl.need_count >= at_least).sum()), float(len(cl)))
+
+    return share
 
 
 def _top10(v: MetricView) -> float:
@@ -198,10 +262,10 @@ DEFAULT_METRICS = MetricSet([
     Metric("continuity_on_transfer",
            "Share of transfers of prisoners supported under a contract (last 12 months) whose support continued", **_S,
            direction=1, label="Continuity after transfer",
-           compute=lambda v: _share(v.rolling.total("continued"), v.rolling.total("transfers"), empty=1.0)),
-    Metric("reoffending_rate", "Annualised proven-reoffending rate among clients (last 12 months)", unit="rate",
-           high=1.0, relevance=0.005, direction=-1, label="Reoffending (a year)",
-           compute=lambda v: _share(v.rolling.total("reoffended"), v.rolling.mean("active"))),
+           compute=lambda v: _share(v.rolling.total("continued"), v.rolling.total("transfers"))),
+    Metric("reoffending_rate", "Annualised proven-reoffending rate among clients in the community (last 12 months)",
+           unit="rate", high=1.0, relevance=0.005, direction=-1, label="Reoffending (a year)",
+           compute=lambda v: _rate(v.rolling, "reoffended", "active")),
     Metric("breach_rate", "Share of court orders ended (last 12 months) that ended in breach", **_S, direction=-1,
            label="Breach of court orders",
            compute=lambda v: _share(v.rolling.total("breached"), v.rolling.total("order_exits"))),
@@ -214,6 +278,44 @@ DEFAULT_METRICS = MetricSet([
     Metric("unfunded_collaborations", "Active joint services with no dedicated funding (know-how joined with local access)",
            **_C, direction=1, label="Unfunded joint services",
            compute=lambda v: float(sum(1 for p in v.groups if p.joint_service is not None and not p.contracts))),
+    Metric("capacity_cover", "Staff and volunteer hours available to these clients over the hours their needs demand",
+           unit="ratio", relevance=0.02, direction=1, label="Capacity cover",
+           compute=lambda v: _share(v.stats.get("hours_available", 0.0), v.stats.get("demand_hours", 0.0))),
+    Metric("clients_waiting", "Clients with no contract and no charity with room to take them on, waiting this month",
+           unit="clients", integer=True, relevance=10.0, direction=-1, label="Clients waiting",
+           compute=lambda v: float(v.stats.get("waiting", 0))),
+    Metric("income_total", "Money operating charities have this month for these clients: contracts, grants and own funds",
+           unit="pounds", relevance=1000.0, label="Income for this work",
+           compute=lambda v: float(v.sector.income[v.alive].sum())),
+    Metric("reserves_total", "Reserves held by operating charities", unit="pounds", low=None, relevance=10000.0,
+           label="Reserves", compute=lambda v: float(v.sector.reserves[v.alive].sum())),
+    Metric("continuity_on_release", "Share of supported prisoners released (last 12 months) whose support continued in the community",
+           **_S, direction=1, label="Continuity through the gate",
+           compute=lambda v: _share(v.rolling.total("releases_continued"), v.rolling.total("releases"))),
+    Metric("needs_met_after_transfer", "Share of transferred prisoners' needs met in the month of their transfer (last 12 months)",
+           **_S, direction=1, label="Needs met after a transfer",
+           compute=lambda v: _share(v.rolling.total("transfer_met"), v.rolling.total("transfer_needs"))),
+    Metric("joined_up_reoffending_gap", "Annual reoffending of community clients with several needs without joined-up support, minus with it",
+           unit="rate", low=-1.0, high=1.0, relevance=0.005, direction=0, label="Reoffending gap from joined-up support",
+           compute=lambda v: _rate(v.rolling, "nju_reoffended", "nju_active") - _rate(v.rolling, "ju_reoffended", "ju_active")),
+    Metric("subsidising_share", "Share of charities paid under a contract or grant whose work for it costs more than it pays",
+           **_S, label="Charities subsidising their contracts", compute=_subsidising),
+    Metric("contract_money_share", "Share of commissioners' money paid as contracts rather than grants this month",
+           **_S, label="Money as contracts (not grants)", compute=_contract_money),
+    Metric("band_share_under_10k", "Share of operating charities with annual income under 10k", **_S,
+           label="Charities under 10k", compute=_band_share(0)),
+    Metric("band_share_10k_500k", "Share of operating charities with annual income 10k-500k", **_S,
+           label="Charities 10k-500k", compute=_band_share(1)),
+    Metric("band_share_500k_10m", "Share of operating charities with annual income 500k-10m", **_S,
+           label="Charities 500k-10m", compute=_band_share(2)),
+    Metric("band_share_over_10m", "Share of operating charities with annual income over 10m", **_S,
+           label="Charities over 10m", compute=_band_share(3)),
+    Metric("multi_need_share", "Share of clients with two or more needs at once", **_S,
+           label="Clients with several needs", compute=_need_share(2)),
+    Metric("three_need_share", "Share of clients with three or more needs at once", **_S,
+           label="Clients with three or more needs", compute=_need_share(3)),
+    Metric("mergers", "Charities merged into another since the start (not closures)", **_C,
+           label="Mergers", compute=lambda v: float(v.model.counters["mergers"])),
 ])
 
 

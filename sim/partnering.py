@@ -21,7 +21,7 @@ import numpy as np
 from .agents import Charity, overrides_rule
 from .delivery import unserved_needs
 
-from .rules import search_chance, horizon_factor, partnership_form  # noqa: F401  (pure rules, re-exported)
+from .rules import coordination_hours, horizon_factor, partnership_form, search_chance  # noqa: F401  (pure rules, re-exported)
 
 if TYPE_CHECKING:
     from .partnerships import Partnership
@@ -35,12 +35,11 @@ def form_partnership(model: PartnershipModel, members: list[int], lead: int, com
     """Create a partnership; its members meet at an induction (joint training)."""
     from .partnerships import Partnership
 
+    from .tendering import form_of
+
     sc = model.scenario
-    s = model.sector
-    others = [m for m in members if m != lead]
     co_located = commissioned and sc.partnership.co_location and len(members) >= 2
-    form = partnership_form(len(members), commissioned, co_located, int(s.band[lead]),
-                            int(max((s.band[m] for m in others), default=-1)))
+    form = form_of(model, members, lead, commissioned)
     p = Partnership(
         pid=model.next_id("partnership"), members=list(members), lead=lead, form=form, formed=model.month,
         co_located=co_located,
@@ -132,23 +131,33 @@ def _join_for_survival(model: PartnershipModel, i: int, informal_of: np.ndarray)
 # --------------------------------------------------------------- investment
 
 def invest(model: PartnershipModel) -> None:
-    """Partners spend staff time on their relationships: governance, co-location, joint training."""
+    """Partners spend staff time on coordination and on their relationships: governance, co-location, training.
+
+    Governance contact grows managerial ties, scaled by the funding horizon
+    ("long-term funding ... allows partners to invest time in nurturing
+    relationships") and by statutory partners' attendance (their engagement).
+    Coordination hours depend on the partnership's form
+    (:func:`sim.rules.coordination_hours`); independent grant funders pay for
+    development time, so their partners' hours are not taken from clients.
+    """
+    from .delivery import engagement_of
+
     sc = model.scenario
     r = sc.relationships
     s = model.sector
     s.relationship_hours[:] = 0.0
-    engagement = sc.statutory.engagement
     all_a, all_b, all_m, all_f = [], [], [], []
     for p in model.partnerships:
-        if not p.active or p.size < 2:
+        if not p.is_group:
             continue
         members = np.asarray(p.members)
         if p.contracts:
             months_left = max(c.end - model.month for c in p.contracts)
             horizon = horizon_factor(months_left, sc.system.horizon_months)
-            buy_in = 0.5 + 0.5 * engagement
+            buy_in = 0.5 + 0.5 * max(engagement_of(model, c.commissioner) for c in p.contracts)
+            paid = all(c.commissioner.grant for c in p.contracts)
         else:
-            horizon, buy_in = 0.5, 1.0
+            horizon, buy_in, paid = 0.5, 1.0, False
         a, b = model.network.pairs_within(members)
         frontline = 0.0
         if p.co_located:
@@ -161,18 +170,83 @@ def invest(model: PartnershipModel) -> None:
         all_b.append(b)
         all_m.append(np.full(a.size, r.managerial_growth * horizon * buy_in))
         all_f.append(np.full(a.size, frontline))
-        s.relationship_hours[members] += r.investment_hours * horizon
+        if not paid:
+            base = sc.partnership.coordination_hours
+            hours = np.array([coordination_hours(base, p.form, m == p.lead) for m in p.members])
+            s.relationship_hours[members] += hours + r.investment_hours * horizon
     if all_a:
         model.network.add_contact(np.concatenate(all_a), np.concatenate(all_b),
                                   managerial=np.concatenate(all_m), frontline=np.concatenate(all_f))
 
 
+# --------------------------------------------------------------- reorganisation
+
+def reorganise(model: PartnershipModel) -> None:
+    """Within a flexible contract, a partnership reorganises around the work (Golden Key).
+
+    "The flexibility of the funding allowed the partnership to evolve, bringing
+    in new partners as gaps were identified." Each month, under a flexible
+    funder, a partnership (1) brings in a partner for a need of the contract
+    none of its members serves, if one accepts, and (2) moves money between
+    members towards where its clients' work is. Under an inflexible contract
+    the shares stay as awarded until the re-tender.
+    """
+    if not model.scenario.partnership.enabled:
+        return
+    s = model.sector
+    for contract in list(model.contracts.values()):
+        if not contract.commissioner.flexible or not contract.shares:
+            continue
+        p = contract.holder
+        _fill_gap(model, contract, p)
+        work = np.array([s.contract_hours[m] + s.monitoring_hours[m] for m in contract.shares])
+        if work.sum() > 0:
+            total = sum(contract.shares.values())
+            core = model.scenario.partnership.lead_core_share
+            new = total * ((1.0 - core) * work / work.sum())
+            for (m, old), v in zip(list(contract.shares.items()), new):
+                contract.shares[m] = float(v + (core * total if m == p.lead else 0.0))
+            if p.lead not in contract.shares:
+                contract.shares[p.lead] = core * total
+            model.counters["rebalances"] += 1
+
+
+def _fill_gap(model: PartnershipModel, contract, p) -> None:
+    """Invite a partner for a need the contract funds that no member serves (at most one a month)."""
+    from .tendering import charity_free_funds, coordination_cost
+
+    s = model.sector
+    members = [m for m in p.members if s.alive[m]]
+    if not members or len(members) >= model.scenario.partnership.max_partners:
+        return
+    have = s.specialisms[members][:, contract.domains].any(axis=0)
+    if have.all():
+        return
+    missing = np.flatnonzero(contract.domains)[~have]
+    cand = np.flatnonzero(s.alive & s.specialisms[:, missing].any(axis=1) & s.presence[:, contract.lot].any(axis=1))
+    cand = cand[~np.isin(cand, members)]
+    if cand.size == 0:
+        return
+    ties = model.network.strength(np.full(cand.size, p.lead), cand, "managerial")
+    j = int(cand[np.argmax(ties + 1e-9 * model.rng.random(cand.size))])
+    share = sum(contract.shares.values()) / (len(contract.shares) + 1)
+    funds = float(charity_free_funds(model)[j])
+    if funds * (0.5 + float(ties.max())) < coordination_cost(model, p.form, False):
+        return
+    p.add_member(j)
+    lead_share = contract.shares.get(p.lead, 0.0)
+    moved = min(share, lead_share)
+    contract.shares[p.lead] = lead_share - moved
+    contract.shares[j] = moved
+    a, b = model.network.pairs_within(np.asarray(p.members))
+    model.network.add_contact(a, b, managerial=model.scenario.relationships.managerial_growth)
+    model.counters["reorganisations"] += 1
+
+
 # --------------------------------------------------------------- losses
 
 def remove_member(model: PartnershipModel, charity: int) -> None:
-    """A charity has closed: partnerships reorganise around the loss (or cannot)."""
-    from .tendering import assemble
-
+    """A charity has left: partnerships reorganise around the loss (a flexible funder lets them replace it)."""
     for p in model.partnerships:
         if not p.active or charity not in p.members:
             continue
@@ -184,16 +258,15 @@ def remove_member(model: PartnershipModel, charity: int) -> None:
             if share <= 0:
                 continue
             if contract.commissioner.flexible and p.members:
-                # a flexible funder lets the partnership bring in a replacement
-                taken = set(p.members)
-                grown = assemble(model, p.lead, contract.lot, contract.domains, taken, start=list(p.members))
-                newcomers = [m for m in grown if m not in taken]
+                before = set(p.members)
+                _fill_gap(model, contract, p)
+                newcomers = [m for m in p.members if m not in before]
                 if newcomers:
-                    p.members.append(newcomers[0])
-                    contract.shares[newcomers[0]] = share
-                    model.counters["reorganisations"] += 1
+                    contract.shares[newcomers[0]] = contract.shares.get(newcomers[0], 0.0) + share
                 else:
                     contract.shares[p.lead] = contract.shares.get(p.lead, 0.0) + share
+            elif p.members:
+                contract.shares[p.lead] = contract.shares.get(p.lead, 0.0) + share
             if not contract.shares:
                 contract.end = model.month + 1  # nobody left to deliver: re-tender next month
         if p.size < 2 and not p.contracts:

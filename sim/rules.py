@@ -39,28 +39,61 @@ def price_score(lead_band: int, size: int, noise: float, scale_discount: float,
     return float(np.clip(1.5 - ratio, 0.0, 1.0))
 
 
-def viable_shares(value: float, lead: int, contributions: dict[int, float], lead_core: float,
-                  min_share: float) -> dict[int, float]:
-    """Split a contract's monthly value among partners; drop those it cannot fund.
+def subsidy_needed(fraction: float, value: float, cost: float) -> float:
+    """Own money a member must add each month to deliver its ``fraction`` of a specification
+    that costs ``cost`` and pays ``value`` (NCVO 2024: 87% subsidise their contracts)."""
+    return float(fraction * max(cost - value, 0.0))
 
-    The lead first keeps ``lead_core`` (pounds) for the core case-work the
-    specification still demands; the rest follows each partner's contribution.
-    A partner whose share is below ``min_share`` (its funded posts) is dropped
-    and the money re-split, smallest first, until every remaining partner is
-    viable. A cut in value with the same specification therefore falls on the
-    partners first (Inspire at half value).
+
+def free_funds(own_funds: np.ndarray, reserves: np.ndarray, reserves_target: np.ndarray, months: int) -> np.ndarray:
+    """Own money a charity could put into a contract each month: its own funds for these
+    clients, plus any reserves above their target spread over a contract's length."""
+    return own_funds + np.maximum(reserves - reserves_target, 0.0) / max(months, 1)
+
+
+def bid_intent(fit: np.ndarray, funds: np.ndarray, lead_cost: float, join_cost: float, partnering: bool) -> np.ndarray:
+    """Whether each charity leads a bid (2), offers to join one (1) or stays out (0).
+
+    A charity bids only where it works and serves a need the contract funds
+    (``fit`` > 0), and only if it can carry the part of the shortfall and the
+    coordination that leading (or joining) would cost it from its own money.
+    A small charity can therefore lead a small local lot, and nobody leads a
+    lot whose shortfall it cannot carry.
     """
-    members = [m for m in contributions if m != lead]
-    while True:
-        weights = np.array([contributions[m] for m in members], dtype=float)
-        rest = max(value - lead_core, 0.0) if members else 0.0
-        shares = rest * weights / weights.sum() if members and weights.sum() > 0 else np.zeros(len(members))
-        if not members or shares.min() >= min_share:
-            break
-        members.pop(int(np.argmin(shares)))
-    out = {lead: value - float(shares.sum())}
-    out.update({m: float(s) for m, s in zip(members, shares)})
-    return out
+    can_lead = (fit > 0) & (funds >= lead_cost)
+    can_join = (fit > 0) & (funds >= join_cost) & partnering
+    return np.where(can_lead, 2, np.where(can_join, 1, 0)).astype(np.int8)
+
+
+def accepts_invitation(funds: float, cost: float, lead_tie: float) -> bool:
+    """An invited partner joins if it can carry its expected part of the cost, trusting a lead it
+    knows more: the money it will risk is its funds times (0.5 + managerial tie to the lead)."""
+    return bool(funds * (0.5 + lead_tie) >= cost)
+
+
+def subcontract_share(own_hours: float, need_hours: float, core_share: float) -> float:
+    """Share of a contract's work a lead passes to partners beyond its core: what its own hours cannot cover."""
+    if need_hours <= 0:
+        return 0.0
+    return float(np.clip(1.0 - own_hours / need_hours, 0.0, 1.0 - core_share))
+
+
+def coordination_hours(base: float, form: str, lead: bool) -> float:
+    """Monthly hours a member spends on a partnership's coordination, by form.
+
+    A consortium (and a co-located one-stop shop) shares governance among
+    equals: every member spends ``base``. In an alliance the lead coordinates
+    (``base``) and its subcontractors report to it (half). An informal
+    partnership meets a quarter as much; a charity alone, not at all.
+    """
+    if form in ("consortium", "one_stop_shop"):
+        return base
+    if form == "alliance":
+        return base if lead else base / 2.0
+    if form == "informal":
+        return base / 4.0
+    return 0.0
+
 
 
 def search_chance(rate: float, pressure_multiplier: float, under_pressure: bool) -> float:
@@ -99,16 +132,27 @@ def monitoring_hours(clients: int, hours_per_client: float, partners: int, per_p
     return base
 
 
-def continuity_kept(same_partnership: np.ndarray, shared_record: np.ndarray, draw: np.ndarray, loss: float) -> np.ndarray:
-    """Support continues after a transfer if the same partnership serves the new prison
-    and the record follows the client (a shared system, or luck)."""
-    return same_partnership & (shared_record | (draw >= loss))
+def continuity_kept(same_partnership: np.ndarray, record_follows: np.ndarray) -> np.ndarray:
+    """Support continues after a move if the same partnership serves the new place and the
+    client's record reaches the new worker (Prison Family Support Alliance: the shared system
+    "enables them to share information when a prisoner is transferred")."""
+    return same_partnership & record_follows
 
 
-def staff_target(affordable: np.ndarray, needed: np.ndarray, subsidy: float, has_reserves: np.ndarray) -> np.ndarray:
-    """Hours a charity aims to staff: what income affords, plus part of any unmet need while reserves last."""
+def staff_target(affordable: np.ndarray, needed: np.ndarray, reserves: np.ndarray, reserves_target: np.ndarray,
+                 subsidy: float, reserve_adjust: float, loaded_cost: float) -> np.ndarray:
+    """Paid hours a charity aims for.
+
+    What its budget affords, plus a share (``subsidy``) of the hours its clients
+    need beyond that, paid from reserves while it has any
+    (NCVO 2024: 87% of public-service charities subsidise their contracts and
+    grants from other income); plus or minus ``reserve_adjust`` of the gap
+    between its reserves and their target, so reserves are rebuilt after a loss
+    and spent down after a windfall.
+    """
     gap = np.maximum(needed - affordable, 0.0)
-    return affordable + subsidy * gap * has_reserves
+    rebuild = reserve_adjust * (reserves - reserves_target) / loaded_cost
+    return np.maximum(affordable + subsidy * gap * (reserves > 0) + rebuild, 0.0)
 
 
 def barrier_update(barrier: float, learning: float, relapse: float) -> float:

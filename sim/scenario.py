@@ -66,6 +66,7 @@ class Run(_Section):
     description: str = Field("", description="One or two sentences on what the scenario represents")
     months: int = Field(96, ge=1, le=1200, description="Horizon in months (one step is one month); 96 is Golden Key's eight years")
     seed: int = Field(0, ge=0, le=2**63 - 1, description="Base seed; replication i uses a seed derived from it")
+    burn_in: int = Field(36, ge=0, le=240, description="Unrecorded months run before month 0, without trends or events, so that contracts, staffing, caseloads and ties start in equilibrium")
 
 
 class Sector(_Section):
@@ -79,12 +80,17 @@ class Sector(_Section):
     )
     specialisms_mean: float = Field(1.6, ge=1.0, le=7.0, description="Mean number of need domains a charity serves")
     knowhow_share: float = Field(0.4, ge=0.0, le=1.0, description="Chance that a specialism comes with a structured programme the charity can run elsewhere (assumption)")
-    reserves_months: float = Field(3.0, ge=0.0, le=36.0, description="Reserves at the start, in months of spending (assumption)")
-    overhead_share: float = Field(0.15, ge=0.0, le=0.8, description="Share of spending that is overhead rather than staff delivery time (assumption)")
-    other_income_share: float = Field(0.55, ge=0.0, le=1.0, description="Share of a charity's starting income that comes from donations, trusts and trading rather than commissioners (NCVO Almanac; assumption)")
-    volunteer_hours: float = Field(20.0, ge=0.0, le=500.0, description="Volunteer hours a month per 10k of annual income, capped for large charities (assumption)")
+    reserves_months: float = Field(3.0, ge=0.0, le=36.0, description="Reserves at the start, in months of the charity's whole income (mean; each charity's varies; assumption)")
+    overhead_share: float = Field(0.15, ge=0.0, le=0.8, description="Share of staff cost added as variable overhead (assumption)")
+    fixed_cost_share: float = Field(0.12, ge=0.0, le=0.8, description="Fixed monthly cost (premises, management) of a charity's work with these clients, as a share of its starting budget for it; not saved by cutting staff (assumption)")
+    primary_share: float = Field(0.27, ge=0.0, le=1.0, description="Share of charities whose primary beneficiaries are people in the justice system (the report: about 1,800 of 6,700)")
+    cj_share_primary: float = Field(0.17, ge=0.0, le=1.0, description="Share of its own (non-commissioned) income a charity whose primary beneficiaries are offenders spends on these clients in this region (assumption)")
+    cj_share_other: float = Field(0.02, ge=0.0, le=1.0, description="Share of its own income a charity with criminal justice as one area of work spends on these clients (assumption)")
+    volunteer_hours: float = Field(20.0, ge=0.0, le=500.0, description="Volunteer hours a month per 10k of annual income, capped for large charities; the share given to these clients follows the charity's spending share (assumption)")
+    volunteer_supervision: float = Field(0.2, ge=0.0, le=1.0, description="Staff hours of supervision each volunteer hour needs (assumption)")
     hourly_cost: float = Field(25.0, gt=0.0, le=200.0, description="Loaded cost of one staff hour, in pounds")
-    subsidy: float = Field(0.5, ge=0.0, le=2.0, description="Share of the hours its clients need beyond what income affords that a charity staffs from reserves (NCVO 2024: 87% subsidise; assumption)")
+    subsidy: float = Field(0.3, ge=0.0, le=2.0, description="Share of the hours its clients need beyond what its budget affords that a charity staffs from reserves above one month of spending (NCVO 2024: 87% subsidise; assumption)")
+    reserve_adjust: float = Field(0.05, ge=0.0, le=1.0, description="Share of the gap between reserves and their target that a charity closes each month through its staffing (assumption)")
     staff_adjust: float = Field(0.25, gt=0.0, le=1.0, description="Share of the gap to its staffing target a charity closes each month (hiring and redundancy lag)")
     other_income_follows_funding: float = Field(0.5, ge=0.0, le=1.0, description="How much of the funding trend also applies to charities' own income (assumption)")
     closure_months: int = Field(3, ge=1, le=36, description="A charity whose reserves stay negative this many months closes")
@@ -93,7 +99,7 @@ class Sector(_Section):
 class Demand(_Section):
     clients: int = Field(3000, ge=0, le=1_000_000, description="Clients under support at the start; arrivals keep the population near it, before growth")
     growth: float = Field(0.0, ge=-0.9, le=5.0, description="Total fractional change in demand over the run (0.7 = +70%)")
-    custody_share: float = Field(0.3, ge=0.0, le=1.0, description="Share of clients who are in prison (placed in prison localities)")
+    custody_share: float = Field(0.3, ge=0.0, le=1.0, description="Share of arriving clients who are in prison (placed in prison localities); they are released into the community after `sentence_months` on average")
     court_order_share: float = Field(0.5, ge=0.0, le=1.0, description="Share of community clients on a court order with compulsory attendance; the rest are voluntary referrals")
     needs_count_probs: list[Probability] = Field(
         [0.62, 0.28, 0.07, 0.03], min_length=1, max_length=7,
@@ -105,6 +111,7 @@ class Demand(_Section):
     )
     spell_months: float = Field(12.0, gt=0.0, le=120.0, description="Mean months a client stays under support before completing")
     transfer_rate: float = Field(0.04, ge=0.0, le=1.0, description="Monthly chance that a client in prison is transferred to another prison")
+    sentence_months: float = Field(9.0, gt=0.0, le=240.0, description="Mean months a client in custody has left before release into the community (assumption)")
 
 
 class Funding(_Section):
@@ -126,15 +133,16 @@ class Commissioning(_Section):
     track_record_weight: float = Field(0.3, ge=0.0, le=1.0, description="Weight on track record in bid scoring")
     min_coverage: float = Field(0.75, ge=0.0, le=1.0, description="A bid must cover at least this share of the lot's localities to be eligible")
     lots: int = Field(2, ge=1, le=100, description="Default number of lots a statutory commissioner splits its localities into")
+    max_bids: int = Field(4, ge=1, le=50, description="Bids a tender draws at most: the able leads who prepare one (assumption)")
     monitoring_hours: float = Field(0.5, ge=0.0, le=50.0, description="Monitoring hours a month per funded client for a contract's reports (assumption)")
     duplication: float = Field(1.0, ge=0.0, le=5.0, description="Extra monitoring, as a multiple, for each partner that keeps its own system (per_partner regime)")
-    cost_coverage: float = Field(0.85, ge=0.1, le=2.0, description="Contract value as a share of the full cost of the work (NCVO 2024: 87% of charities subsidise contracts)")
-    min_post_months: float = Field(2.0, ge=0.0, le=12.0, description="A partner is kept in a delivering partnership only if its share funds at least this many frontline posts (viability, assumption)")
+    cost_coverage: float = Field(0.85, ge=0.1, le=2.0, description="Contract value as a share of the full cost of the caseload it specifies (NCVO 2024: 87% of charities subsidise contracts)")
+    grant_monitoring: float = Field(0.3, ge=0.0, le=1.0, description="Monitoring an independent grant funder asks, as a share of a statutory contract's (light touch; assumption)")
+    bid_cost_months: float = Field(0.5, ge=0.0, le=12.0, description="Cost of preparing a bid, in months of the bidder's expected share (assumption)")
     price_scale_discount: float = Field(0.05, ge=0.0, le=0.5, description="How much cheaper a bid is per income band of its lead (economies of scale; assumption)")
     price_coordination_cost: float = Field(0.03, ge=0.0, le=0.5, description="How much dearer a bid is per extra partner (coordination; assumption)")
     price_noise: float = Field(0.03, ge=0.0, le=0.5, description="Spread of bid prices between otherwise equal bids (assumption)")
     score_noise: float = Field(0.02, ge=0.0, le=0.5, description="Spread of assessors' scores between otherwise equal bids (assumption)")
-    post_cost: float = Field(3500.0, ge=100.0, le=50000.0, description="Monthly cost of one frontline post, in pounds")
 
 
 class Partnership(_Section):
@@ -149,13 +157,16 @@ class Partnership(_Section):
     defection_value_cut: float = Field(0.2, ge=0.0, le=1.0, description="Added chance of defection when the contract is cut at re-tender")
     defection_pressure: float = Field(0.1, ge=0.0, le=1.0, description="Added chance of defection for a partner under financial pressure")
     max_partners: int = Field(16, ge=2, le=100, description="Largest partnership (Golden Key had 16 partners)")
-    lead_core_share: float = Field(0.35, ge=0.0, le=1.0, description="Share of a contract the lead partner keeps for its core case-work offer")
+    lead_core_share: float = Field(0.35, ge=0.0, le=1.0, description="Share of a contract's caseload the lead keeps as its core case-work offer before sharing the rest by contribution")
+    coordination_hours: float = Field(4.0, ge=0.0, le=200.0, description="Staff hours a month each member of a commissioned consortium spends on coordination; an alliance's subcontractors spend half, an informal partnership's members a quarter (assumption)")
     overhead_saving: float = Field(0.3, ge=0.0, le=1.0, description="Share of its overheads a charity saves while in a partnership (shared premises and administration: RECOOP administering Fine Cell Work's volunteers; assumption)")
     unfunded_capacity: int = Field(15, ge=0, le=10000, description="Clients a month an unfunded joint service can support (Fine Cell Work at Leyhill: a weekly group)")
 
 
 class Statutory(_Section):
-    engagement: float = Field(0.5, ge=0.0, le=1.0, description="Buy-in of statutory partners to partnership governance")
+    engagement: float = Field(0.5, ge=0.0, le=1.0, description="Buy-in of statutory partners: attendance at partnership governance, referral routes into services, and sharing of records (a commissioner's own `engagement` overrides it)")
+    referral_rate: float = Field(0.6, ge=0.0, le=1.0, description="Share of eligible unassigned clients that fully engaged statutory partners refer into a contract each month (assumption)")
+    self_referral: float = Field(0.1, ge=0.0, le=1.0, description="Share of eligible unassigned clients who reach a contracted service each month without a statutory referral (assumption)")
 
 
 class Relationships(_Section):
@@ -173,13 +184,15 @@ class Relationships(_Section):
 class Clients(_Section):
     reoffending_annual: float = Field(0.25, ge=0.0, le=1.0, description="Annual proven reoffending without support (Ministry of Justice: about a quarter)")
     support_effect: float = Field(0.3, ge=0.0, le=1.0, description="Relative cut in reoffending when all of a client's needs are met (women's centres: 1-9 points)")
-    breach_monthly: float = Field(0.02, ge=0.0, le=1.0, description="Monthly chance of breach for a disengaged client on a court order (Inspire: 3 breaches in 40 orders)")
+    breach_monthly: float = Field(0.01, ge=0.0, le=1.0, description="Monthly chance of breach for a disengaged client on a court order (Inspire: 3 breaches in 40 orders)")
     hours_per_need: float = Field(3.0, gt=0.0, le=100.0, description="Staff hours a month to support one need of one client")
     referral_base: float = Field(0.35, ge=0.0, le=1.0, description="Chance that a referral to a partner succeeds with no frontline tie, on separate sites")
     referral_tie_effect: float = Field(0.45, ge=0.0, le=1.0, description="Added chance of referral success at full frontline tie strength")
-    referral_co_location: float = Field(0.15, ge=0.0, le=1.0, description="Added chance of referral success when partners are co-located (informal introductions)")
+    referral_co_location: float = Field(0.0, ge=0.0, le=1.0, description="Direct added chance of referral success on one site (a warm handover); 0 by default, so co-location acts only through the frontline ties it builds")
     signposting: float = Field(0.15, ge=0.0, le=1.0, description="Chance a need outside the provider's partnership is met by signposting to local provision")
-    continuity_loss: float = Field(0.5, ge=0.0, le=1.0, description="Chance a transferred prisoner's support restarts from scratch without a shared record")
+    engagement_memory: float = Field(0.8, ge=0.0, le=1.0, description="Share of last month's engagement a client keeps; the rest follows the share of needs met this month (assumption)")
+    engagement_effect: float = Field(0.5, ge=0.0, le=1.0, description="Share of the support offered that a fully disengaged client misses (attendance; assumption)")
+    restart_engagement: float = Field(0.5, ge=0.0, le=1.0, description="Share of engagement a client keeps when support restarts from scratch (a new worker, no record; assumption)")
 
 
 class SystemChange(_Section):
@@ -187,6 +200,7 @@ class SystemChange(_Section):
     horizon_months: int = Field(36, ge=1, le=600, description="Funding horizon at which partners invest fully in relationships and system change")
     barrier_effect: float = Field(0.3, ge=0.0, le=1.0, description="How much system barriers reduce referral and signposting success")
     relapse: float = Field(0.002, ge=0.0, le=1.0, description="Monthly drift of barriers back up without sustained partnership work")
+    learning_min_partners: int = Field(3, ge=2, le=100, description="Smallest commissioned partnership that can work on system change (Golden Key's board spans several services; assumption)")
 
 
 class CommissionerSpec(_Section):
@@ -197,8 +211,9 @@ class CommissionerSpec(_Section):
     setting: Literal["community", "prison", "all"] = Field("all", description="Which localities its lots span")
     lots: int | None = Field(None, ge=1, le=100, description="Number of lots (default: commissioning.lots; 1 = one lot spanning every locality)")
     contract_months: int | None = Field(None, ge=1, le=600, description="Contract length (default: commissioning.contract_months)")
-    grant: bool = Field(False, description="An independent grant funder (flexible, partnership required, its own length)")
+    grant: bool | None = Field(None, description="An independent grant funder: long, flexible, no price competition, light monitoring, development time paid (default: true for kind 'lottery', false otherwise)")
     start_month: int = Field(0, ge=0, le=1200, description="Month the commissioner first tenders")
+    engagement: float | None = Field(None, ge=0.0, le=1.0, description="This commissioner's statutory buy-in (default: statutory.engagement)")
 
 
 def default_commissioners() -> list[CommissionerSpec]:

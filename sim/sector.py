@@ -29,8 +29,12 @@ PRESENCE_SHARE = (0.0, 0.05, 0.2, 0.45)
 #: exposes each as a property of the same name.
 CHARITY_STATES: dict[str, str] = {
     "band": "Income band: 0 under 10k, 1 10k-500k, 2 500k-10m, 3 over 10m",
-    "base_income": "Income at the start, pounds a month, in this region",
-    "other_income": "Monthly income from donations, trusts and trading at the start, in pounds",
+    "base_income": "Own income (not from this region's commissioners) at the start, pounds a month, in this region",
+    "primary": "Its primary beneficiaries are people in the justice system",
+    "cj_share": "Share of its own income it spends on these clients",
+    "own_funds": "Own money it spends on these clients each month at the start, pounds",
+    "fixed_cost": "Fixed monthly cost of its work with these clients (premises, management), pounds",
+    "reserves_target": "Reserves it aims to hold, pounds (its reserves at the start)",
     "staff_hours": "Paid staff hours a month",
     "volunteer_hours": "Volunteer hours a month",
     "reserves": "Money held, in pounds (closure after months below zero)",
@@ -47,6 +51,7 @@ CHARITY_STATES: dict[str, str] = {
     "spending": "This month's spending, pounds",
     "contract_income": "This month's payments from contracts and grants, pounds",
     "monitoring_hours": "Hours this month spent on contract monitoring",
+    "contract_hours": "Hours a month its contract clients need at the specification (the caseload it carries)",
     "relationship_hours": "Hours this month invested in partnership relationships",
     "demand_hours": "Hours this month its clients' needs demand of it",
 }
@@ -64,10 +69,17 @@ class SectorState:
         hi = np.array([BAND_INCOME[b][1] for b in self.band], dtype=float)
         annual = np.exp(rng.uniform(np.log(lo), np.log(hi))) * np.take(REGIONAL_SHARE, self.band)
         self.base_income = annual / 12.0  # pounds a month at the start
-        self.other_income = self.base_income * s.other_income_share
-        self.staff_hours = self.base_income * (1.0 - s.overhead_share) / s.hourly_cost
-        self.volunteer_hours = np.minimum(s.volunteer_hours * annual / 10_000.0, 400.0) * np.where(self.band < 2, 1.0, 0.5)
-        self.reserves = self.base_income * s.reserves_months
+        # money for these clients: a share of own income, larger where offenders are the primary beneficiaries
+        self.primary = rng.random(n) < s.primary_share
+        self.cj_share = np.where(self.primary, s.cj_share_primary, s.cj_share_other)
+        self.own_funds = self.base_income * self.cj_share
+        self.fixed_cost = self.own_funds * s.fixed_cost_share
+        self.staff_hours = (self.own_funds - self.fixed_cost) / (s.hourly_cost * (1.0 + s.overhead_share))
+        volunteers = np.minimum(s.volunteer_hours * annual / 10_000.0, 400.0) * np.where(self.band < 2, 1.0, 0.5)
+        self.volunteer_hours = volunteers * self.cj_share
+        # reserves vary between charities around the mean (many hold little; assumption)
+        self.reserves = self.base_income * s.reserves_months * rng.gamma(2.0, 0.5, n)
+        self.reserves_target = self.reserves.copy()
         self.alive = np.ones(n, dtype=bool)
         self.closed_month = np.full(n, -1, dtype=np.int32)
         self.negative_months = np.zeros(n, dtype=np.int16)
@@ -95,15 +107,16 @@ class SectorState:
         self.spending = np.zeros(n)
         self.contract_income = np.zeros(n)
         self.monitoring_hours = np.zeros(n)
+        self.contract_hours = np.zeros(n)
         self.relationship_hours = np.zeros(n)
         self.demand_hours = np.zeros(n)
 
     def pressure(self) -> np.ndarray:
-        """Reserves below one month of spending (or below zero)."""
-        spend = np.where(self.spending > 0, self.spending, self.base_income)
-        return self.alive & (self.reserves < spend)
+        """Under financial pressure: reserves below half their target, or spending above income."""
+        return self.alive & ((self.reserves < 0.5 * self.reserves_target) | (self.spending > 1.05 * self.income))
 
-    def delivery_hours(self) -> np.ndarray:
-        """Hours a month left for clients after monitoring and relationship work."""
-        h = self.staff_hours + self.volunteer_hours - self.monitoring_hours - self.relationship_hours
+    def delivery_hours(self, supervision: float = 0.0) -> np.ndarray:
+        """Hours a month left for clients after supervision of volunteers, monitoring and partnership work."""
+        h = (self.staff_hours + self.volunteer_hours * (1.0 - supervision)
+             - self.monitoring_hours - self.relationship_hours)
         return np.where(self.alive, np.maximum(h, 0.0), 0.0)

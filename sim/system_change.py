@@ -24,22 +24,34 @@ if TYPE_CHECKING:
 
 
 def learn(model: PartnershipModel) -> None:
-    """Update the system barrier index from this month's partnership work."""
+    """Update the system barrier index from this month's partnership work.
+
+    Learning comes from what partnerships actually do together: the clients
+    whose needs they met jointly this month (successful referrals between
+    partners), weighted by the partners' managerial ties, their tenure and
+    funding horizon, in commissioned partnerships of at least
+    ``system.learning_min_partners`` members, and by the statutory partners'
+    engagement ("a process of learning and system re-design").
+    """
+    from .delivery import engagement_of
+
     sc = model.scenario
-    cl = model.clients
-    total = max(len(cl), 1)
-    caseload = np.bincount(cl.contract[cl.contract >= 0], minlength=model.max_contract_id() + 1)
+    total = max(len(model.clients), 1)
+    joint = model.cache.get("joint_cases", np.zeros(0))
     s = model.sector
     pressure = float(s.pressure()[s.alive].mean()) if s.alive.any() else 1.0
     work = 0.0
     for p in model.partnerships:
-        if not p.active or p.size < 3 or not p.contracts:
+        if not p.is_group or p.size < sc.system.learning_min_partners or not p.contracts:
+            continue
+        cases = float(joint[p.pid]) if p.pid < joint.size else 0.0
+        if cases <= 0:
             continue
         a, b = model.network.pairs_within(np.asarray(p.members))
         ties = float(model.network.strength(a, b, "managerial").mean())
         months_left = max(c.end - model.month for c in p.contracts)
         tenure = min(1.0, (model.month - p.formed) / sc.system.horizon_months)
-        reach = sum(int(caseload[c.cid]) for c in p.contracts) / total
-        work += reach * ties * tenure * horizon_factor(months_left, sc.system.horizon_months)
-    learning = sc.system.learning_rate * sc.statutory.engagement * min(work, 1.0) * (1.0 - pressure)
+        engaged = max(engagement_of(model, c.commissioner) for c in p.contracts)
+        work += (cases / total) * ties * tenure * horizon_factor(months_left, sc.system.horizon_months) * engaged
+    learning = sc.system.learning_rate * min(work, 1.0) * (1.0 - pressure)
     model.barrier = barrier_update(model.barrier, learning, sc.system.relapse)

@@ -7,9 +7,17 @@ Company took the opportunity ... to test the market"). At a market test,
 partners may defect to a rival bid, which damages their ties; charities bid
 alone, lead a bid or join one as subcontractors; bids are scored on price,
 quality, track record and knowledge of existing provision ("before
-commissioning, understand what you have"); the winner's partners are kept only
-while the contract can fund them (Inspire at half value: "the multi-partner
-format was no longer viable").
+commissioning, understand what you have").
+
+Charities choose at every step (each choice a method of
+:class:`~sim.agents.Charity` a subclass can override): whether to bid, to lead
+or to join; whether to accept an invitation to a bid; whether to stay in a
+partnership or defect at a market test; and, as a lead, how much of the work
+to subcontract. Their rules weigh the money against the cost of the work
+(:func:`sim.rules.subsidy_needed`, :func:`sim.rules.free_funds`), so a contract
+cut in value with the same specification loses the partners who cannot carry
+its cost (Inspire at half value: "the multi-partner format was no longer
+viable").
 """
 
 from __future__ import annotations
@@ -19,12 +27,71 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .rules import defection_chance, bid_score, price_score, viable_shares  # noqa: F401  (pure rules, re-exported)
+from .rules import (bid_intent, bid_score, coordination_hours, defection_chance, free_funds,  # noqa: F401  (pure rules, re-exported)
+                    partnership_form, price_score, subsidy_needed)
 
 if TYPE_CHECKING:
     from .agents import Commissioner
     from .partnerships import Contract, Partnership
     from .model import PartnershipModel
+
+
+# --------------------------------------------------------------- the lot on offer
+
+@dataclass
+class Lot:
+    """What a tender offers: the facts a charity weighs when it decides whether and how to bid."""
+
+    commissioner: Commissioner
+    index: int
+    places: np.ndarray
+    domains: np.ndarray
+    value: float            # pounds a month
+    spec_value: float       # the specification's value in today's funding (sets the caseload)
+    caseload: int           # clients the specification asks the holder to support
+    cost: float             # full cost of that caseload, pounds a month
+    months: int             # contract length
+
+    @property
+    def shortfall(self) -> float:
+        """What the holders must add from their own money each month to deliver the specification."""
+        return max(self.cost - self.value, 0.0)
+
+
+def offer(model: PartnershipModel, commissioner: Commissioner, lot_index: int, previous: Contract | None) -> Lot:
+    """The lot as tendered now: its value after the funding trend and any value change at re-tender."""
+    from .delivery import per_client_price
+
+    sc = model.scenario
+    c = sc.commissioning
+    if previous is None or previous.funding_at_start <= 0:
+        value = commissioner.monthly_budget() / len(commissioner.lots)
+        spec_value = value
+    else:
+        trend = model.funding_factor() / previous.funding_at_start
+        value = previous.value * (1.0 + c.value_change_at_retender) * trend
+        spec_value = previous.spec_value * trend
+    value = max(value, 0.0)
+    caseload = int(spec_value / max(per_client_price(model), 1e-9))
+    cost = caseload * model.mean_needs * sc.clients.hours_per_need * loaded_cost(model)
+    return Lot(commissioner, lot_index, commissioner.lots[lot_index], commissioner.domains, value, spec_value,
+               caseload, cost, commissioner.contract_months)
+
+
+def loaded_cost(model: PartnershipModel) -> float:
+    """Cost of one staff hour with its variable overhead, pounds."""
+    sec = model.scenario.sector
+    return sec.hourly_cost * (1.0 + sec.overhead_share)
+
+
+def bid_cost(model: PartnershipModel, lot: Lot, share: float) -> float:
+    """Cost of preparing a bid, spread over the contract's months, pounds a month."""
+    return model.scenario.commissioning.bid_cost_months * share * lot.value / max(lot.months, 1)
+
+
+def coordination_cost(model: PartnershipModel, form: str, lead: bool) -> float:
+    """Monthly cost of a member's partnership work in a commissioned form, pounds."""
+    return coordination_hours(model.scenario.partnership.coordination_hours, form, lead) * loaded_cost(model)
 
 
 # --------------------------------------------------------------- bids
@@ -48,76 +115,149 @@ def coverage(model: PartnershipModel, members: list[int], lot: np.ndarray, domai
     return float(loc), float(dom)
 
 
-def assemble(model: PartnershipModel, lead: int, lot: np.ndarray, domains: np.ndarray,
-             taken: set[int], start: list[int] | None = None) -> list[int]:
-    """Grow a bid from its lead by adding partners with complementary resources.
+def fit(model: PartnershipModel, lot: np.ndarray, domains: np.ndarray) -> np.ndarray:
+    """How much of the lot each charity covers itself: places times needs (0 for closed charities)."""
+    s = model.sector
+    loc = s.presence[:, lot].mean(axis=1)
+    dom = s.specialisms[:, domains].mean(axis=1) if domains.any() else np.ones(s.n)
+    return np.where(s.alive, loc * dom, 0.0)
 
-    Greedy: each step adds the free charity that covers most of what is still
-    missing (localities of the lot, then domains), preferring charities the
-    members already know (managerial ties).
+
+def charity_free_funds(model: PartnershipModel) -> np.ndarray:
+    """Own money each charity could put into a contract each month (:func:`sim.rules.free_funds`)."""
+    s = model.sector
+    return free_funds(s.own_funds * model.other_income_factor(), s.reserves, s.reserves_target,
+                      model.scenario.commissioning.contract_months)
+
+
+def intentions(model: PartnershipModel, lot: Lot, taken: set[int]) -> np.ndarray:
+    """Each charity's choice for this lot: 2 lead, 1 join, 0 stay out.
+
+    The default rule (:func:`sim.rules.bid_intent`) is applied to all
+    charities at once; a charity whose class overrides
+    :meth:`~sim.agents.Charity.bid_intent` is asked itself.
+    """
+    from .agents import Charity, overrides_rule
+
+    s, sc = model.sector, model.scenario
+    f = fit(model, lot.places, lot.domains)
+    share_core = sc.partnership.lead_core_share if sc.partnership.enabled else 1.0
+    # a lead delivers what the money buys; it must carry its coordination and the cost of bidding
+    lead_cost = coordination_cost(model, "alliance", True) + bid_cost(model, lot, share_core)
+    part = max(1.0 - share_core, 0.0) / 3.0  # a typical partner's part of the work
+    join_cost = subsidy_needed(part, lot.value, lot.cost) + coordination_cost(model, "alliance", False) + bid_cost(model, lot, part)
+    funds = charity_free_funds(model)
+    intent = bid_intent(f, funds, lead_cost, join_cost, sc.partnership.enabled)
+    if taken:
+        intent[list(taken)] = 0
+    if any(overrides_rule(cls, Charity, "bid_intent") for cls in model.charity_classes):
+        for i in np.flatnonzero(s.alive & (f > 0)):
+            agent = model.charity(int(i))
+            if overrides_rule(type(agent), Charity, "bid_intent") and int(i) not in taken:
+                intent[i] = agent.bid_intent(lot, float(f[i]), float(funds[i]), lead_cost, join_cost)
+    return np.where(s.alive, intent, 0)
+
+
+def assemble(model: PartnershipModel, lead: int, lot: Lot, taken: set[int], willing: np.ndarray,
+             start: list[int] | None = None) -> list[int]:
+    """Grow a bid from its lead by inviting partners with complementary resources.
+
+    Greedy: each step invites the free, willing charity that covers most of
+    what is still missing (places of the lot, needs of the contract), or, when
+    the lead subcontracts for capacity, adds most hours; charities the members
+    know (managerial ties) first. The invited charity accepts or refuses
+    (:meth:`~sim.agents.Charity.accepts_invitation`).
     """
     s, p = model.sector, model.scenario.partnership
     members = list(start or [lead])
     if not p.enabled:
         return members
-    free = s.alive.copy()
+    free = s.alive & willing
     free[list(taken | set(members))] = False
-    cand = np.flatnonzero(free & s.presence[:, lot].any(axis=1))
+    cand = np.flatnonzero(free & s.presence[:, lot.places].any(axis=1))
     if cand.size == 0:
         return members
-    pres = s.presence[np.ix_(cand, lot)]
-    spec = s.specialisms[cand][:, domains]
+    pres = s.presence[np.ix_(cand, lot.places)]
+    spec = s.specialisms[cand][:, lot.domains]
+    need_hours = lot.caseload * model.mean_needs * model.scenario.clients.hours_per_need
+    sub = model.charity(lead).subcontract_share(lot, float(s.staff_hours[lead]), need_hours)
+    hours_wanted = sub * need_hours
+    refused = np.zeros(cand.size, dtype=bool)
+    # the lead's estimate of the partners the bid needs: one per missing need or place, or for capacity
+    have_loc0 = s.presence[np.ix_(members, lot.places)].any(axis=0)
+    have_dom0 = s.specialisms[members][:, lot.domains].any(axis=0)
+    expected_partners = max(int((~have_loc0).sum() + (~have_dom0).sum()), 1 if sub > 0 else 0, len(members) - 1, 1)
+    expected = max(1.0 - p.lead_core_share, 0.0) / expected_partners
     while len(members) < p.max_partners:
-        have_loc = s.presence[np.ix_(members, lot)].any(axis=0)
-        have_dom = s.specialisms[members][:, domains].any(axis=0)
-        if have_loc.all() and have_dom.all():
+        have_loc = s.presence[np.ix_(members, lot.places)].any(axis=0)
+        have_dom = s.specialisms[members][:, lot.domains].any(axis=0)
+        partner_hours = float(s.staff_hours[[m for m in members if m != lead]].sum()) if len(members) > 1 else 0.0
+        short = partner_hours < hours_wanted
+        if have_loc.all() and have_dom.all() and not short:
             break
-        gain = (pres & ~have_loc).sum(axis=1) / max(lot.size, 1) + (spec & ~have_dom).sum(axis=1) / max(domains.sum(), 1)
+        gain = (pres & ~have_loc).sum(axis=1) / max(lot.places.size, 1) + (spec & ~have_dom).sum(axis=1) / max(lot.domains.sum(), 1)
+        if short:
+            gain = gain + (spec.any(axis=1) & pres.any(axis=1)) * 0.5
+        gain = np.where(refused, 0.0, gain)
         if gain.max() <= 0:
             break
         ties = model.network.strength(np.full(cand.size, lead), cand, "managerial")
         best = int(np.argmax(gain * (1.0 + ties) + 1e-9 * model.rng.random(cand.size)))
-        members.append(int(cand[best]))
-        gain_mask = np.ones(cand.size, bool)
-        gain_mask[best] = False
-        cand, pres, spec = cand[gain_mask], pres[gain_mask], spec[gain_mask]
+        j = int(cand[best])
+        if model.charity(j).accepts_invitation(lot, lead, expected, float(ties[best])):
+            members.append(j)
+            keep = np.ones(cand.size, bool)
+            keep[best] = False
+            cand, pres, spec, refused = cand[keep], pres[keep], spec[keep], refused[keep]
+        else:
+            refused[best] = True
+            model.counters["refusals"] += 1
         if cand.size == 0:
             break
     return members
-
-
-def fit(model: PartnershipModel, lot: np.ndarray, domains: np.ndarray) -> np.ndarray:
-    """How well each charity could lead a bid for this lot (0 if it cannot)."""
-    s = model.sector
-    loc = s.presence[:, lot].mean(axis=1)
-    dom = s.specialisms[:, domains].mean(axis=1)
-    return np.where(s.alive & (s.band >= 1), loc * (0.5 + dom) * (1 + s.band), 0.0)
 
 
 # --------------------------------------------------------------- process
 
 def tender(model: PartnershipModel, commissioner: Commissioner, lot_index: int, previous: Contract | None) -> Contract | None:
     """Re-tender (or first tender) one lot; returns the new contract, if any bid was eligible."""
-    sc = model.scenario
-    c = sc.commissioning
-    lot = commissioner.lots[lot_index]
-    domains = commissioner.domains
-    if previous is None or previous.funding_at_start <= 0:
-        value = commissioner.monthly_budget() / len(commissioner.lots)
-    else:
-        value = previous.value * (1.0 + c.value_change_at_retender) * model.funding_factor() / previous.funding_at_start
-    value = max(value, 0.0)
+    lot = offer(model, commissioner, lot_index, previous)
+    if lot.value <= 0.0 or lot.caseload <= 0:
+        return None  # no contract is awarded at zero value
     incumbent = previous.holder if previous is not None else None
-
     if incumbent is not None and commissioner.retender_mode == "rollover":
-        alive = [m for m in incumbent.members if model.sector.alive[m]]
-        if alive:
-            return award(model, commissioner, lot_index, value, Bid(alive, incumbent.lead if incumbent.lead in alive else alive[0], incumbent), previous)
+        won = rollover(model, lot, incumbent, previous)
+        if won is not None:
+            return won
+    bids = collect_bids(model, lot, incumbent, previous)
+    best = score_bids(model, lot, bids, previous)
+    if best is None:
+        return None
+    return award(model, lot, best, previous)
 
+
+def rollover(model: PartnershipModel, lot: Lot, incumbent: Partnership, previous: Contract) -> Contract | None:
+    """Roll the contract over to the incumbent, if its lead still wants it on the new terms."""
+    alive = [m for m in incumbent.members if model.sector.alive[m]]
+    if not alive:
+        return None
+    lead = incumbent.lead if incumbent.lead in alive else alive[0]
+    funds = charity_free_funds(model)
+    cost = coordination_cost(model, incumbent.form, True)
+    if not model.charity(lead).accepts_share(lot, 1.0, float(funds[lead]), cost):
+        return None  # the incumbent walks away; the lot goes to the market
+    return award(model, lot, Bid(alive, lead, incumbent), previous)
+
+
+def collect_bids(model: PartnershipModel, lot: Lot, incumbent: Partnership | None, previous: Contract | None) -> list[Bid]:
+    """The bids for a lot put to the market: the incumbent's and its defectors', informal partnerships', new ones."""
+    sc = model.scenario
     bids: list[Bid] = []
     taken: set[int] = set()
+    intent = intentions(model, lot, taken)
+    willing = intent >= 1
     if incumbent is not None and incumbent.active:
-        defectors = defect(model, incumbent, c.value_change_at_retender)
+        defectors = defect(model, incumbent, sc.commissioning.value_change_at_retender)
         loyal = [m for m in incumbent.members if model.sector.alive[m]]
         if loyal:
             lead = incumbent.lead if incumbent.lead in loyal else loyal[0]
@@ -126,60 +266,79 @@ def tender(model: PartnershipModel, commissioner: Commissioner, lot_index: int, 
         if defectors:
             rival_lead = max(defectors, key=lambda m: model.sector.base_income[m])
             taken |= set(defectors)
-            bids.append(Bid(assemble(model, rival_lead, lot, domains, taken, start=[rival_lead, *[d for d in defectors if d != rival_lead]]), rival_lead))
+            bids.append(Bid(assemble(model, rival_lead, lot, taken, willing,
+                                     start=[rival_lead, *[d for d in defectors if d != rival_lead]]), rival_lead))
             taken |= set(bids[-1].members)
 
-    # existing informal partnerships with presence in the lot bid as themselves
+    # existing informal partnerships with presence in the lot bid as themselves, if their lead wants to
     for p in model.partnerships:
-        if p.active and p.form == "informal" and p.size >= 2 and not (set(p.members) & taken):
-            if model.sector.presence[np.ix_(p.members, lot)].any():
-                members = assemble(model, p.lead, lot, domains, taken, start=list(p.members))
+        if p.informal and not (set(p.members) & taken) and intent[p.lead] >= 1:
+            if model.sector.presence[np.ix_(p.members, lot.places)].any():
+                members = assemble(model, p.lead, lot, taken, willing, start=list(p.members))
                 bids.append(Bid(members, p.lead, p))
                 taken |= set(members)
-        if len(bids) >= 4:
+        if len(bids) >= sc.commissioning.max_bids:
             break
 
-    # new bids from the charities that fit the lot best
-    score = fit(model, lot, domains)
-    if taken:
-        score[list(taken)] = 0.0
-    for lead in np.argsort(-score)[:3]:
-        if score[lead] <= 0 or lead in taken:
-            continue
+    # new bids from the charities that choose to lead, the most able first
+    leads = np.flatnonzero(intent == 2)
+    leads = leads[~np.isin(leads, list(taken))] if taken else leads
+    ability = fit(model, lot.places, lot.domains)[leads] * (1.0 + model.sector.staff_hours[leads])
+    for lead in leads[np.argsort(-ability, kind="stable")]:
+        if len(bids) >= sc.commissioning.max_bids:
+            break
         lead = int(lead)
-        loc, dom = coverage(model, [lead], lot, domains)
-        alone_ok = loc >= c.min_coverage and dom >= 1.0 and not commissioner.partnership_required
-        members = [lead] if alone_ok or not sc.partnership.enabled else assemble(model, lead, lot, domains, taken)
+        if lead in taken:
+            continue
+        loc, dom = coverage(model, [lead], lot.places, lot.domains)
+        alone_ok = loc >= sc.commissioning.min_coverage and dom >= 1.0 and not lot.commissioner.partnership_required
+        members = [lead] if alone_ok and model.charity(lead).subcontract_share(
+            lot, float(model.sector.staff_hours[lead]), lot.caseload * model.mean_needs * sc.clients.hours_per_need) <= 0 \
+            else assemble(model, lead, lot, taken, willing)
         bids.append(Bid(members, lead))
         taken |= set(members)
+    return bids
 
+
+def existing_provision(model: PartnershipModel, members: list[int], lot: Lot, previous: Contract | None) -> float:
+    """Share of the lot's current clients whose charity is in the bid ("understand what you have")."""
+    cl = model.clients
+    here = np.isin(cl.locality, lot.places) & ((cl.need_bits & lot.commissioner.domain_bits) != 0)
+    served = here & (cl.provider >= 0)
+    if not served.any():
+        if previous is not None and previous.shares:
+            return len(set(previous.shares) & set(members)) / len(previous.shares)
+        return 0.0
+    return float(np.isin(cl.provider[served], members).mean())
+
+
+def score_bids(model: PartnershipModel, lot: Lot, bids: list[Bid], previous: Contract | None) -> Bid | None:
+    """Score the eligible bids; independent grant funders do not compete on price."""
+    c = model.scenario.commissioning
+    s = model.sector
     best: Bid | None = None
-    required_hours = value / sc.sector.hourly_cost
+    required_hours = lot.caseload * model.mean_needs * model.scenario.clients.hours_per_need
+    price_w = 0.0 if lot.commissioner.grant else c.price_weight
     for bid in bids:
-        loc, dom = coverage(model, bid.members, lot, domains)
-        bid.eligible = loc >= c.min_coverage and dom >= 0.5 and (len(bid.members) >= 2 or not commissioner.partnership_required)
+        loc, dom = coverage(model, bid.members, lot.places, lot.domains)
+        bid.eligible = loc >= c.min_coverage and dom >= 0.5 and (len(bid.members) >= 2 or not lot.commissioner.partnership_required)
         if not bid.eligible:
             continue
-        hours = model.sector.staff_hours[bid.members].sum()
+        hours = s.staff_hours[bid.members].sum() + s.volunteer_hours[bid.members].sum()
         quality = loc * dom * min(1.0, hours / max(required_hours, 1e-9))
-        track = float(model.sector.track_record[bid.members].mean())
-        existing = 0.0
-        if previous is not None and previous.shares:
-            prior = set(previous.shares)
-            existing = len(prior & set(bid.members)) / len(prior)
-        price = price_score(int(model.sector.band[bid.lead]), len(bid.members), float(model.rng.normal(0, c.price_noise)),
+        track = float(s.track_record[bid.members].mean())
+        existing = existing_provision(model, bid.members, lot, previous)
+        price = price_score(int(s.band[bid.lead]), len(bid.members), float(model.rng.normal(0, c.price_noise)),
                             c.price_scale_discount, c.price_coordination_cost)
-        bid.score = bid_score(price, quality, track, existing, c.price_weight, c.quality_weight,
+        bid.score = bid_score(price, quality, track, existing, price_w, c.quality_weight,
                               c.track_record_weight, c.incumbency_weight) + float(model.rng.normal(0, c.score_noise))
         if best is None or bid.score > best.score:
             best = bid
-    if best is None:
-        return None
-    return award(model, commissioner, lot_index, value, best, previous)
+    return best
 
 
 def defect(model: PartnershipModel, partnership: Partnership, value_change: float) -> list[int]:
-    """Market test: each non-lead partner decides whether to bid outside the partnership."""
+    """Market test: each non-lead partner decides whether to stay or to bid outside the partnership."""
     if partnership.size < 2:
         return []
     defectors = []
@@ -197,45 +356,68 @@ def defect(model: PartnershipModel, partnership: Partnership, value_change: floa
     return defectors
 
 
-def award(model: PartnershipModel, commissioner: Commissioner, lot_index: int, value: float,
-          bid: Bid, previous: Contract | None) -> Contract:
-    """Give the contract to the winning bid, keeping only the partners it can fund."""
+def split_caseload(model: PartnershipModel, lot: Lot, bid: Bid) -> dict[int, float]:
+    """Each member's share of the contract's money; members who cannot carry their part drop out.
+
+    The lead keeps ``lead_core_share`` of the work (all of it alone); the rest
+    follows each partner's contribution (needs and places it covers). A
+    partner accepts its share only if it can carry its part of the shortfall
+    and its coordination from its own money
+    (:meth:`~sim.agents.Charity.accepts_share`); if it cannot, it leaves and
+    the rest is split again.
+    """
+    sc = model.scenario
+    s = model.sector
+    funds = charity_free_funds(model)
+    members = [m for m in bid.members if m != bid.lead]
+    while True:
+        contributions = {m: 1.0 + float((s.specialisms[m] & lot.domains).sum()) + float(s.presence[m, lot.places].sum())
+                         for m in members}
+        core = sc.partnership.lead_core_share if members else 1.0
+        total = sum(contributions.values())
+        fractions = {bid.lead: core, **{m: (1.0 - core) * w / total for m, w in contributions.items()}}
+        form = "alliance" if members else "single"
+        leaving = []
+        for m in members:
+            cost = subsidy_needed(fractions[m], lot.value, lot.cost) + coordination_cost(model, form, False)
+            if not model.charity(m).accepts_share(lot, fractions[m], float(funds[m]), cost):
+                leaving.append(m)
+        if not leaving:
+            break
+        model.counters["withdrawals"] += len(leaving)
+        drop = min(leaving, key=lambda m: contributions[m])  # the smallest leaves first, then the rest reconsider
+        members.remove(drop)
+    return {m: lot.value * f for m, f in fractions.items()}
+
+
+def award(model: PartnershipModel, lot: Lot, bid: Bid, previous: Contract | None) -> Contract:
+    """Give the contract to the winning bid; members who cannot carry their part of the work drop out."""
     from .partnering import form_partnership
     from .partnerships import Contract
 
-    sc = model.scenario
-    lot = commissioner.lots[lot_index]
     s = model.sector
-    contributions = {m: 1.0 + float((s.specialisms[m] & commissioner.domains).sum()) + float(s.presence[m, lot].sum()) for m in bid.members}
-    min_share = sc.commissioning.post_cost * sc.commissioning.min_post_months
-    # the specification (caseload) is set at the first tender and follows the funding trend,
-    # not the value change at re-tender: a cheaper contract buys the same core service
-    if previous is None or previous.funding_at_start <= 0:
-        spec_value = value
-    else:
-        spec_value = previous.spec_value * model.funding_factor() / previous.funding_at_start
-    shares = viable_shares(value, bid.lead, contributions, sc.partnership.lead_core_share * spec_value, min_share)
+    commissioner = lot.commissioner
+    shares = split_caseload(model, lot, bid)
     holder = bid.partnership
     if holder is None or not holder.active:
         holder = form_partnership(model, list(shares), bid.lead, commissioned=True)
     else:
-        dropped = [m for m in holder.members if m not in shares]
-        for m in dropped:
+        for m in [m for m in holder.members if m not in shares]:
             holder.members.remove(m)
         for m in shares:
-            if m not in holder.members:
-                holder.members.append(m)
-        if holder.form == "informal":
-            holder.form = "single" if holder.size == 1 else "consortium"
+            holder.add_member(m)
+        if holder.form == "informal" or holder.form == "single":
+            holder.form = form_of(model, list(shares), bid.lead, commissioned=True)
             holder.joint_service = None
         holder.lead = bid.lead
     served = model.clients.contract == previous.cid if previous is not None else None
     if previous is not None:
         end_contract(model, previous, successor_holder=holder)
+    model.counters["tenders"] += 1
     contract = Contract(
-        cid=model.next_id("contract"), commissioner=commissioner, lot=lot, domains=commissioner.domains,
-        value=value, start=model.month, end=model.month + commissioner.contract_months, holder=holder, shares=shares,
-        lot_index=lot_index, funding_at_start=model.funding_factor(), spec_value=spec_value,
+        cid=model.next_id("contract"), commissioner=commissioner, lot=lot.places, domains=commissioner.domains,
+        value=lot.value, start=model.month, end=model.month + commissioner.contract_months, holder=holder, shares=shares,
+        lot_index=lot.index, funding_at_start=model.funding_factor(), spec_value=lot.spec_value,
     )
     holder.contracts.append(contract)
     commissioner.contracts.append(contract)
@@ -247,9 +429,19 @@ def award(model: PartnershipModel, commissioner: Commissioner, lot_index: int, v
     return contract
 
 
+def form_of(model: PartnershipModel, members: list[int], lead: int, commissioned: bool) -> str:
+    """The partnership form for these members (:func:`sim.rules.partnership_form`)."""
+    s, sc = model.sector, model.scenario
+    others = [m for m in members if m != lead]
+    co_located = commissioned and sc.partnership.co_location and len(members) >= 2
+    return partnership_form(len(members), commissioned, co_located, int(s.band[lead]),
+                            int(max((s.band[m] for m in others), default=-1)))
+
+
 def end_contract(model: PartnershipModel, contract: Contract, successor_holder: Partnership | None = None) -> None:
     """Close a contract; its holder dissolves if left with nothing to hold it together."""
     contract.active = False
+    model.counters["tenders"] += 1
     commissioner = contract.commissioner
     if contract in commissioner.contracts:
         commissioner.contracts.remove(contract)
