@@ -286,15 +286,55 @@ class Scenario(_Section):
 
 # --------------------------------------------------------------------- loading
 
+#: A scenario file is small text; anything larger (or a device such as /dev/zero) is not read.
+MAX_FILE_BYTES = 1_000_000
+#: How many files an ``extends`` chain may hold.
+MAX_EXTENDS = 32
+
+
+def _file_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be a scenario file, or None when it can ("missing" when it does not exist)."""
+    import errno
+    import stat
+
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return "a broken symbolic link; give a scenario file" if path.is_symlink() else "missing"
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            return "a symbolic link loop; give a scenario file"
+        return f"cannot read file ({err.strerror})"
+    if stat.S_ISDIR(st.st_mode):
+        return "a folder, not a scenario file"
+    if not stat.S_ISREG(st.st_mode):
+        return "not a regular file (a device, pipe or socket); give a scenario file"
+    if path.suffix != ".toml":
+        return "not a scenario file: scenario files are TOML and end in .toml"
+    if st.st_size > MAX_FILE_BYTES:
+        return f"{st.st_size:,} bytes; a scenario file is at most {MAX_FILE_BYTES:,}"
+    return None
+
+
 def resolve_path(name: str | Path, base: Path | None = None) -> Path:
-    """Find a scenario file: a path, or a name in ``scenarios/`` (``.toml`` optional)."""
+    """Find a scenario file: a path, or a name in ``scenarios/`` (``.toml`` optional).
+
+    Only regular ``.toml`` files of at most :data:`MAX_FILE_BYTES` are read; a folder, a device,
+    a symbolic link loop or another kind of file is reported as what it is.
+    """
     p = Path(name)
     candidates = [p] if p.is_absolute() else [(base or Path.cwd()) / p]
     if not p.is_absolute():
         candidates += [SCENARIO_DIR / p, SCENARIO_DIR / f"{p}.toml"] if p.suffix != ".toml" else [SCENARIO_DIR / p]
+    first_problem = None
     for c in candidates:
-        if c.is_file():
+        problem = _file_problem(c)
+        if problem is None:
             return c.resolve()
+        if problem != "missing" and first_problem is None:
+            first_problem = problem
+    if first_problem is not None:
+        raise ScenarioError(str(name), "", first_problem)
     raise ScenarioError(str(name), "", "file not found (give a path, or a name from the scenarios folder)")
 
 
@@ -330,6 +370,9 @@ def read_toml_tree(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
     if path in _chain:
         cycle = " -> ".join(p.name for p in (*_chain, path))
         raise ScenarioError(str(path), "extends", f"circular extends ({cycle})")
+    if len(_chain) >= MAX_EXTENDS:
+        raise ScenarioError(str(_chain[0]), "extends", f"a chain of more than {MAX_EXTENDS} files; at most "
+                            f"{MAX_EXTENDS} may extend one another")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
@@ -346,8 +389,9 @@ def read_toml_tree(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
         raise ScenarioError(str(path), "extends", "must be a file name string")
     try:
         parent_path = resolve_path(parent, base=path.parent)
-    except ScenarioError:
-        raise ScenarioError(str(path), "extends", f"file {parent!r} not found beside {path.name}") from None
+    except ScenarioError as err:
+        what = f"not found beside {path.name}" if err.message.startswith("file not found") else err.message
+        raise ScenarioError(str(path), "extends", f"file {parent!r}: {what}") from None
     return _deep_merge(read_toml_tree(parent_path, (*_chain, path)), data)
 
 

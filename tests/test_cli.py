@@ -341,3 +341,45 @@ def test_negative_probabilities_and_weights_are_bad_input(tmp_path, capsys, case
     (tmp_path / f"{case}.toml").write_text(text)
     r = call_in_process(["validate", f"{case}.toml"], tmp_path, capsys)
     assert_one_line_error(r, f"{case}.toml", key)
+
+
+# ------------------------------------------------------------------ hostile paths (issue 13)
+
+def _hostile(tmp_path: Path, case: str) -> dict[str, tuple[list, list[str]]]:
+    """case -> (arguments, texts the one error line must contain)."""
+    (tmp_path / "a_folder.toml").mkdir()
+    loop = tmp_path / "loop.toml"
+    loop.symlink_to(tmp_path / "loop.toml")
+    (tmp_path / "broken.toml").symlink_to(tmp_path / "nowhere.toml")
+    (tmp_path / "extends_folder.toml").write_text('extends = "a_folder.toml"\n')
+    (tmp_path / "notes.txt").write_text("[run]\nmonths = 3\n")
+    (tmp_path / "huge.toml").write_text("# " + "x" * 1_100_000 + "\n")
+    # an extends chain 3,000 files deep was a RecursionError
+    for i in range(3000 if case == "deep_chain" else 0):
+        (tmp_path / f"chain{i}.toml").write_text(f'extends = "chain{i + 1}.toml"\n' if i < 2999 else "[run]\nmonths = 3\n")
+    return {
+        "folder": (["run", "a_folder.toml"], ["a_folder.toml", "a folder, not a scenario file"]),
+        "symlink_loop": (["validate", "loop.toml"], ["loop.toml", "symbolic link loop"]),
+        "broken_link": (["validate", "broken.toml"], ["broken.toml", "broken symbolic link"]),
+        "dev_zero": (["validate", "/dev/zero"], ["/dev/zero", "not a regular file"]),
+        "not_toml": (["validate", str(tmp_path / "notes.txt")], ["notes.txt", "end in .toml"]),
+        "absolute_system_file": (["run", "/etc/hostname"], ["/etc/hostname", "end in .toml"]),
+        "huge": (["validate", "huge.toml"], ["huge.toml", "at most 1,000,000"]),
+        "deep_chain": (["validate", "chain0.toml"], ["chain0.toml", "extends", "more than 32 files"]),
+        "extends_folder": (["validate", "extends_folder.toml"], ["extends_folder.toml", "a_folder.toml", "a folder"]),
+    }
+
+
+HOSTILE = ["folder", "symlink_loop", "broken_link", "dev_zero", "not_toml", "absolute_system_file", "huge",
+           "deep_chain", "extends_folder"]
+
+
+@pytest.mark.parametrize("case", HOSTILE)
+def test_hostile_paths_are_one_line_and_exit_2(tmp_path, capsys, case):
+    """A directory, a symlink loop or /dev/zero was "not found"; any absolute path was read as TOML;
+    an extends chain 3,000 files deep was a RecursionError."""
+    if case == "absolute_system_file" and not Path("/etc/hostname").is_file():
+        pytest.skip("no /etc/hostname here")
+    args, needles = _hostile(tmp_path, case)[case]
+    r = call_in_process(args, tmp_path, capsys)
+    assert_one_line_error(r, *needles)
