@@ -53,51 +53,118 @@ class TestDefectionChance:
                     assert 0.0 <= p <= 1.0
 
 
-class TestViableShares:
-    """The lead's core allowance is 0 here, so the tests do not depend on whether it is
-    given as a share of the value or in pounds (both mean 'nothing reserved')."""
+class TestSubsidyNeeded:
+    def test_nothing_when_the_contract_pays_its_cost(self):
+        assert rules.subsidy_needed(0.5, 10_000.0, 8_000.0) == 0.0
+        assert rules.subsidy_needed(0.5, 10_000.0, 10_000.0) == 0.0
 
-    contributions = {0: 3.0, 1: 2.0, 2: 2.0, 3: 1.5, 4: 1.0, 5: 1.0}
+    def test_a_member_carries_its_fraction_of_the_shortfall(self):
+        assert rules.subsidy_needed(0.25, 6_000.0, 10_000.0) == pytest.approx(1_000.0)
+        assert rules.subsidy_needed(1.0, 6_000.0, 10_000.0) == pytest.approx(4_000.0)
+        assert rules.subsidy_needed(0.0, 6_000.0, 10_000.0) == 0.0
 
-    def split(self, value, min_share=3500.0):
-        return tendering.viable_shares(value, 0, dict(self.contributions), 0.0, min_share)
+    def test_halving_the_value_of_the_same_specification_raises_it(self):
+        full = rules.subsidy_needed(0.3, 8_000.0, 10_000.0)
+        half = rules.subsidy_needed(0.3, 4_000.0, 10_000.0)
+        assert half > full > 0.0
 
-    @pytest.mark.parametrize("value", [40_000.0, 20_000.0, 9_000.0, 3_000.0, 0.0])
-    def test_shares_sum_to_value_and_kept_partners_are_viable(self, value):
-        shares = self.split(value)
-        assert 0 in shares  # the lead always keeps the contract
-        assert sum(shares.values()) == pytest.approx(value)
-        for m, s in shares.items():
-            assert s >= -1e-6
-            if m != 0:
-                assert s >= 3500.0
-        assert set(shares) <= set(self.contributions)
 
-    def test_halving_the_value_drops_partners(self):
-        full = self.split(40_000.0)
-        half = self.split(20_000.0)
-        assert len(full) == len(self.contributions)  # all viable at full value
-        assert len(half) < len(full)
-        assert set(half) <= set(full)
-        assert len(self.split(10_000.0)) <= len(half)
+class TestFreeFunds:
+    def test_reserves_above_target_add_spread_over_the_contract(self):
+        out = rules.free_funds(np.array([100.0, 100.0]), np.array([1_200.0, 600.0]), np.array([600.0, 600.0]), 12)
+        assert out[0] == pytest.approx(100.0 + 600.0 / 12)
+        assert out[1] == pytest.approx(100.0)
 
-    def test_smallest_contributors_are_dropped_first(self):
-        kept = self.split(20_000.0)
-        dropped = set(self.contributions) - set(kept)
-        assert dropped
-        assert max(self.contributions[m] for m in dropped) <= min(self.contributions[m] for m in kept if m != 0)
+    def test_reserves_below_target_add_nothing(self):
+        out = rules.free_funds(np.array([50.0]), np.array([-500.0]), np.array([600.0]), 12)
+        assert out[0] == pytest.approx(50.0)
 
-    def test_shares_follow_contributions(self):
-        shares = self.split(40_000.0)
-        assert shares[1] > shares[4]
-        assert shares[1] == pytest.approx(shares[2])
-        assert shares[1] / shares[4] == pytest.approx(2.0)
+    def test_longer_contracts_spread_reserves_thinner(self):
+        short = rules.free_funds(np.array([0.0]), np.array([2_000.0]), np.array([0.0]), 12)[0]
+        long = rules.free_funds(np.array([0.0]), np.array([2_000.0]), np.array([0.0]), 96)[0]
+        assert short > long > 0.0
+        assert rules.free_funds(np.array([0.0]), np.array([2_000.0]), np.array([0.0]), 0)[0] == pytest.approx(2_000.0)
 
-    def test_no_minimum_keeps_everyone(self):
-        assert len(self.split(1_000.0, min_share=0.0)) == len(self.contributions)
 
-    def test_lead_alone_gets_everything(self):
-        assert tendering.viable_shares(10_000.0, 7, {7: 1.0}, 0.0, 3500.0) == {7: pytest.approx(10_000.0)}
+class TestBidIntent:
+    fit = np.array([0.0, 0.5, 0.5, 0.5, 1.0])
+    funds = np.array([1e6, 1_000.0, 300.0, 10.0, 1e6])
+
+    def test_lead_join_or_stay_out_by_funds_and_fit(self):
+        out = rules.bid_intent(self.fit, self.funds, lead_cost=500.0, join_cost=200.0, partnering=True)
+        assert out.tolist() == [0, 2, 1, 0, 2]  # no fit, no bid however rich
+
+    def test_without_partnering_nobody_joins(self):
+        out = rules.bid_intent(self.fit, self.funds, 500.0, 200.0, partnering=False)
+        assert out.tolist() == [0, 2, 0, 0, 2]
+
+    def test_a_small_charity_can_lead_a_cheap_lot(self):
+        small_funds = np.array([40.0])
+        assert rules.bid_intent(np.array([1.0]), small_funds, 30.0, 10.0, True)[0] == 2
+        assert rules.bid_intent(np.array([1.0]), small_funds, 3_000.0, 10.0, True)[0] == 1
+
+    def test_a_dearer_lot_has_fewer_leads(self):
+        rng = np.random.default_rng(1)
+        fit, funds = rng.random(200), rng.lognormal(6, 1.5, 200)
+        cheap = (rules.bid_intent(fit, funds, 200.0, 50.0, True) == 2).sum()
+        dear = (rules.bid_intent(fit, funds, 2_000.0, 50.0, True) == 2).sum()
+        assert cheap > dear
+
+
+class TestAcceptsInvitation:
+    def test_enough_funds_accepts_too_few_refuses(self):
+        assert rules.accepts_invitation(1_000.0, 400.0, 0.0)
+        assert not rules.accepts_invitation(100.0, 400.0, 0.0)
+
+    def test_a_trusted_lead_is_joined_with_less_money(self):
+        assert not rules.accepts_invitation(500.0, 400.0, 0.0)
+        assert rules.accepts_invitation(500.0, 400.0, 0.5)
+        ties = np.linspace(0, 1, 11)
+        needed = [next(f for f in np.linspace(0, 2_000, 2_001) if rules.accepts_invitation(f, 400.0, t)) for t in ties]
+        assert all(a >= b for a, b in zip(needed, needed[1:])) and needed[0] > needed[-1]
+
+    def test_no_funds_refuses_any_cost(self):
+        assert not rules.accepts_invitation(0.0, 1.0, 1.0)
+        assert rules.accepts_invitation(0.0, 0.0, 0.0)
+
+
+class TestSubcontractShare:
+    def test_none_when_its_own_hours_cover_the_work(self):
+        assert rules.subcontract_share(500.0, 400.0, 0.35) == 0.0
+        assert rules.subcontract_share(400.0, 400.0, 0.35) == 0.0
+        assert rules.subcontract_share(0.0, 0.0, 0.35) == 0.0
+
+    def test_more_passed_on_the_less_it_has(self):
+        shares = [rules.subcontract_share(h, 1_000.0, 0.2) for h in (900.0, 700.0, 400.0)]
+        assert shares[0] < shares[1] < shares[2]
+        assert shares[0] == pytest.approx(0.1)
+
+    def test_the_lead_keeps_its_core(self):
+        assert rules.subcontract_share(0.0, 1_000.0, 0.35) == pytest.approx(0.65)
+        assert rules.subcontract_share(0.0, 1_000.0, 1.0) == 0.0
+
+
+class TestCoordinationHours:
+    def test_forms_differ_in_who_coordinates(self):
+        base = 4.0
+        c = rules.coordination_hours
+        assert c(base, "consortium", True) == c(base, "consortium", False) == base  # equals share governance
+        assert c(base, "one_stop_shop", False) == base
+        assert c(base, "alliance", True) == base
+        assert c(base, "alliance", False) == pytest.approx(base / 2)  # subcontractors report to the lead
+        assert c(base, "informal", True) == pytest.approx(base / 4)
+        assert c(base, "single", True) == 0.0
+
+    def test_a_consortium_costs_its_members_more_than_an_alliance(self):
+        members = [True, False, False, False]
+        consortium = sum(rules.coordination_hours(4.0, "consortium", lead) for lead in members)
+        alliance = sum(rules.coordination_hours(4.0, "alliance", lead) for lead in members)
+        informal = sum(rules.coordination_hours(4.0, "informal", lead) for lead in members)
+        assert consortium > alliance > informal > 0.0
+
+    def test_scales_with_the_base(self):
+        assert rules.coordination_hours(8.0, "alliance", False) == pytest.approx(2 * rules.coordination_hours(4.0, "alliance", False))
+        assert rules.coordination_hours(0.0, "consortium", True) == 0.0
 
 
 class TestBidScoring:
@@ -199,41 +266,52 @@ class TestMonitoringHours:
 
 
 class TestContinuityKept:
-    def test_shared_record_keeps_continuity_whatever_the_draw(self):
-        draw = np.linspace(0, 0.999, 50)
-        kept = delivery.continuity_kept(np.ones(50, bool), np.ones(50, bool), draw, 0.5)
-        assert kept.all()
-
-    def test_without_shared_record_only_luck(self):
-        draw = np.linspace(0, 0.999, 100)
-        kept = delivery.continuity_kept(np.ones(100, bool), np.zeros(100, bool), draw, 0.5)
-        assert kept.any() and not kept.all()
-        assert np.array_equal(kept, draw >= 0.5)
-        assert not delivery.continuity_kept(np.ones(100, bool), np.zeros(100, bool), draw, 1.0).any()
+    def test_needs_both_the_same_partnership_and_the_record(self):
+        same = np.array([True, True, False, False])
+        record = np.array([True, False, True, False])
+        assert delivery.continuity_kept(same, record).tolist() == [True, False, False, False]
 
     def test_never_kept_by_another_partnership(self):
-        draw = np.linspace(0, 0.999, 50)
-        assert not delivery.continuity_kept(np.zeros(50, bool), np.ones(50, bool), draw, 0.0).any()
+        assert not delivery.continuity_kept(np.zeros(50, bool), np.ones(50, bool)).any()
+
+
+def staff_target(affordable, needed, reserves, target=0.0, subsidy=0.5, adjust=0.0, loaded=20.0):
+    out = finance.staff_target(np.atleast_1d(np.asarray(affordable, float)), np.atleast_1d(np.asarray(needed, float)),
+                               np.atleast_1d(np.asarray(reserves, float)), np.atleast_1d(np.asarray(target, float)),
+                               subsidy, adjust, loaded)
+    return float(out[0])
 
 
 class TestStaffTarget:
-    def test_without_reserves_staffs_only_what_income_affords(self):
-        out = finance.staff_target(np.array([100.0]), np.array([300.0]), 0.5, np.array([False]))
-        assert out[0] == pytest.approx(100.0)
+    def test_without_reserves_staffs_only_what_the_budget_affords(self):
+        assert staff_target(100.0, 300.0, reserves=0.0) == pytest.approx(100.0)
+        assert staff_target(100.0, 300.0, reserves=-50.0) == pytest.approx(100.0)
 
     def test_with_reserves_subsidises_part_of_the_gap(self):
-        out = finance.staff_target(np.array([100.0]), np.array([300.0]), 0.5, np.array([True]))
-        assert 100.0 < out[0] < 300.0
-        more = finance.staff_target(np.array([100.0]), np.array([300.0]), 1.0, np.array([True]))
-        assert more[0] > out[0]
+        out = staff_target(100.0, 300.0, reserves=1_000.0)
+        assert out == pytest.approx(100.0 + 0.5 * 200.0)
+        assert staff_target(100.0, 300.0, reserves=1_000.0, subsidy=1.0) > out
 
-    def test_never_below_what_income_affords(self):
-        out = finance.staff_target(np.array([100.0, 100.0]), np.array([20.0, -50.0]), 0.5, np.array([True, False]))
-        assert np.allclose(out, 100.0)
+    def test_no_gap_no_subsidy(self):
+        assert staff_target(100.0, 20.0, reserves=1_000.0) == pytest.approx(100.0)
+        assert staff_target(100.0, 300.0, reserves=1_000.0, subsidy=0.0) == pytest.approx(100.0)
 
-    def test_no_subsidy(self):
-        out = finance.staff_target(np.array([100.0]), np.array([300.0]), 0.0, np.array([True]))
-        assert out[0] == pytest.approx(100.0)
+    def test_reserves_above_target_are_spent_below_target_rebuilt(self):
+        level = staff_target(100.0, 100.0, reserves=1_000.0, target=1_000.0, adjust=0.1)
+        rich = staff_target(100.0, 100.0, reserves=3_000.0, target=1_000.0, adjust=0.1)
+        poor = staff_target(100.0, 100.0, reserves=500.0, target=1_000.0, adjust=0.1)
+        assert level == pytest.approx(100.0)
+        assert rich == pytest.approx(100.0 + 0.1 * 2_000.0 / 20.0)
+        assert poor == pytest.approx(100.0 - 0.1 * 500.0 / 20.0)
+        assert poor < level < rich
+
+    def test_stronger_feedback_moves_further(self):
+        weak = staff_target(100.0, 100.0, reserves=3_000.0, target=1_000.0, adjust=0.05)
+        strong = staff_target(100.0, 100.0, reserves=3_000.0, target=1_000.0, adjust=0.2)
+        assert strong > weak > 100.0
+
+    def test_never_negative(self):
+        assert staff_target(10.0, 10.0, reserves=-1e6, target=1e6, adjust=1.0) == 0.0
 
 
 class TestBarrierUpdate:
