@@ -208,6 +208,25 @@ def test_discover_command_writes_prim_and_the_tree_and_the_report_shows_them(tmp
     assert "Decision tree (beside PRIM)" in md
 
 
+def test_prim_and_figures_work_on_the_collapse_discovery_experiment(tmp_path):
+    """The shipped experiment, smaller (40 samples, 24 months): discover, then report with every figure."""
+    from sweep_helpers import ROOT
+
+    text = (ROOT / "experiments" / "collapse_discovery.toml").read_text()
+    text = text.replace("samples = 120", "samples = 40\nmonths = 24")
+    path = tmp_path / "collapse_small.toml"
+    path.write_text(text)
+    out = tmp_path / "out"
+    result = cli("discover", str(path), "--out", str(out), "--workers", "0", "--threshold", "0.5")
+    assert result.returncode == 0, result.stderr
+    assert "PRIM peeling trajectory" in result.stdout or "PRIM:" in result.stdout
+    report = cli("report", str(out), "--no-network", "--runs")
+    assert report.returncode == 0, report.stderr
+    md = (out / "report.md").read_text()
+    assert "## When do partnerships collapse?" in md and "figures/levers.png" in md
+    assert (out / "figures" / "levers.png").stat().st_size > 10_000
+
+
 def test_discovery_finds_the_box_where_partnerships_collapse(tmp_path):
     exp = _toy_experiment(tmp_path, "latin_hypercube", "samples = 80")
     out = tmp_path / "lhs"
