@@ -1,6 +1,6 @@
 """Regenerate docs/calibration_screening.md: which assumption parameters move the calibration targets.
 
-    .venv/bin/python experiments/calibration_screening.py [--trajectories 10] [--seeds 2] [--workers 2]
+    .venv/bin/python experiments/calibration_screening.py [--trajectories 6] [--seeds 1] [--workers 2]
         [--months M] [--top 6] [--quick]
 
 Morris elementary effects (SALib) of every numeric scenario key that
@@ -77,9 +77,9 @@ def _one(job: tuple[dict, list[int], int | None]) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--trajectories", type=int, default=10, help="Morris trajectories (default 10)")
+    ap.add_argument("--trajectories", type=int, default=6, help="Morris trajectories (default 6)")
     ap.add_argument("--levels", type=int, default=4, help="Morris grid levels (default 4)")
-    ap.add_argument("--seeds", type=int, default=2, help="replications per point, averaged (default 2)")
+    ap.add_argument("--seeds", type=int, default=1, help="replications per point, averaged (default 1)")
     ap.add_argument("--months", type=int, default=None, help="horizon (default: the baseline's)")
     ap.add_argument("--workers", type=int, default=2, help="processes (default 2)")
     ap.add_argument("--top", type=int, default=6, help="how many parameters to recommend (default 6)")

@@ -532,8 +532,27 @@ def calibrate(cal: Calibration, out_dir: str | Path, workers: int | None = None,
                          sampler=sampler, fingerprint=cal.fingerprint(), manifest_extra=extra, announce=say,
                          numpy_seed=derive_seed(s.seed, "abc") if cluster.client is None else None)
     finally:
+        if cluster.cluster is not None:
+            _wait_until_idle(cluster.client)
         cluster.close()
     return result
+
+
+def _wait_until_idle(client: Any, timeout: float = 120.0) -> None:
+    """Let the embedded workers finish the runs pyabc cancelled but could not interrupt.
+
+    A worker still inside a model run when its scheduler closes logs a heartbeat
+    traceback; waiting for idle threads keeps the end of a calibration quiet.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            busy = client.run(lambda dask_worker: len(dask_worker.active_threads))
+        except Exception:  # noqa: BLE001 - a cluster already going away: nothing to wait for
+            return
+        if not any(busy.values()):
+            return
+        time.sleep(0.5)
 
 
 # ------------------------------------------------------------------ command line
