@@ -132,7 +132,7 @@ def discover(runs: pd.DataFrame, levers: list[str], condition: Condition, max_de
     headline = f"Collapse ({condition}) in {n_collapse} of {len(y)} runs ({n_collapse / len(y):.0%})."
     summary = headline + " " + (". ".join(b.sentence() for b in boxes[:3]) + "." if boxes
                                 else "No box of levers concentrates it.")
-    return base | {"headline": headline, "boxes": [b.__dict__ for b in boxes], "importance": importance,
+    return base | {"headline": headline, "boxes": [{"rules": [str(r) for r in b.rules], "runs": b.runs, "collapses": b.collapses, "coverage": b.coverage, "density": b.density} for b in boxes], "importance": importance,
                    "tree": export_text(tree, feature_names=list(x.columns)), "summary": summary}
 
 
