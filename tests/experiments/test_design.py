@@ -91,3 +91,21 @@ def test_variant_and_fixed_overrides_reach_the_scenario(tmp_path):
     assert scenario.partnership.co_location is True
     assert scenario.sector.charities == 30 and scenario.run.months == 24
     assert scenario.commissioning.contract_months == 36
+
+
+def _shipped():
+    from sim.experiments.design import EXPERIMENT_DIR
+
+    return sorted(p.name for p in EXPERIMENT_DIR.glob("*.toml") if not p.name.startswith("calibration"))
+
+
+@pytest.mark.parametrize("name", _shipped())
+def test_every_shipped_experiment_loads_without_a_warning(name):
+    import warnings
+
+    from sim.experiments.design import ExperimentWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ExperimentWarning)
+        exp = load_experiment(name)
+    assert exp.n_runs > 0
