@@ -13,6 +13,7 @@ from scipy import stats
 import sim
 from sim import delivery, finance, partnering, system_change, tendering
 from helpers import ALPHA, greater, mean_after  # noqa: F401
+from conftest import run_model
 
 
 def test_market_test_causes_defections_rollover_none(small_scenario, seeded_values):
@@ -47,15 +48,56 @@ def test_defection_damages_ties_and_leaves_the_partnership(small_scenario):
     assert model.counters["defections"] == len(others)
 
 
-def test_halving_the_contract_at_retender_drops_delivering_partners(small_scenario, seeded_values):
-    kw = dict(run__months=30, commissioning__contract_months=12, commissioning__retender="rollover")
+def test_halving_the_contract_at_retender_drops_delivering_partners(small_scenario):
+    """Same specification at half the value: partners who cannot carry their part of the shortfall leave."""
+    kw = dict(run__months=30, run__burn_in=6, commissioning__contract_months=12, commissioning__retender="rollover")
     same = small_scenario("inspire", **kw)
     halved = small_scenario("inspire", commissioning__value_change_at_retender=-0.5, **kw)
-    fn = lambda m: m.current["partners_delivering_mean"]  # noqa: E731
-    a, b = seeded_values(same, fn), seeded_values(halved, fn)
-    assert greater(a, b) < ALPHA
+
+    def after_retender(model):  # first re-tender at month 7; seeds with no contract at all give NaN
+        df = model.monthly_frame()
+        return float(df.loc[df["month"] > 8, "partners_delivering_mean"].mean()), model.counters["withdrawals"]
+
+    seeds = sim.replication_seeds(same, 8)
+    a = np.array([after_retender(run_model(same, s)) for s in seeds])
+    b = np.array([after_retender(run_model(halved, s)) for s in seeds])
+    assert np.all(a[:, 1] == 0), "at the same value nobody withdraws"
+    assert b[:, 1].sum() > 0
+    ok = np.isfinite(a[:, 0]) & np.isfinite(b[:, 0])
+    assert ok.sum() >= 5
+    assert greater(a[ok, 0], b[ok, 0]) < ALPHA
 
 
+def test_split_caseload_drops_only_the_partners_who_cannot_carry_their_part(small_scenario):
+    sc = small_scenario("inspire", run__burn_in=6)
+    model = sim.PartnershipModel(sc, seed=2)
+    contract = next(c for c in model.contracts.values() if len(c.shares) >= 3)
+    lead, members = contract.holder.lead, list(contract.shares)
+    lot = tendering.offer(model, contract.commissioner, contract.lot_index, None)
+    bid = tendering.Bid(members, lead)
+    full = tendering.split_caseload(model, lot, bid)
+    assert set(full) == set(members)
+    assert sum(full.values()) == pytest.approx(lot.value)
+    assert full[lead] == pytest.approx(sc.partnership.lead_core_share * lot.value)
+    # a partner with no money of its own cannot carry its part of the shortfall
+    poor = next(m for m in members if m != lead)
+    model.sector.own_funds[poor] = 0.0
+    model.sector.reserves[poor] = 0.0
+    model.cache.clear()  # free funds are cached for the month
+    before = model.counters["withdrawals"]
+    kept = tendering.split_caseload(model, lot, bid)
+    assert poor not in kept and lead in kept
+    assert set(kept) <= set(members) - {poor}
+    assert sum(kept.values()) == pytest.approx(lot.value)
+    assert model.counters["withdrawals"] == before + len(members) - len(kept)
+    funds = tendering.charity_free_funds(model)
+    for m in kept:  # every partner who stays can carry its part of the shortfall and its coordination
+        if m != lead:
+            fraction = kept[m] / lot.value
+            cost = tendering.subsidy_needed(fraction, lot.value, lot.cost) + tendering.coordination_cost(model, "alliance", False)
+            assert funds[m] >= cost
+    # the specification costs more than it pays: partners carry a shortfall
+    assert lot.shortfall > 0
 def test_rollover_keeps_the_incumbent(small_scenario):
     sc = small_scenario("inspire", run__months=30, commissioning__contract_months=12, commissioning__retender="rollover")
     model = sim.PartnershipModel(sc, seed=4)
@@ -67,3 +109,61 @@ def test_rollover_keeps_the_incumbent(small_scenario):
     for lot, c in later.items():
         assert c.start > 1
         assert c.holder is first[lot]
+
+
+def test_a_small_charity_can_lead_a_bid_for_a_small_local_lot(small_scenario):
+    """One-locality lots: charities under 500k a year (bands 0-1) lead some of the winning bids."""
+    sc = small_scenario(run__burn_in=12, commissioning__lots=12)
+    small_leads = 0
+    for seed in sim.replication_seeds(sc, 3):
+        model = sim.PartnershipModel(sc, seed=seed)
+        model.run_for(3)
+        small_leads += sum(1 for c in model.contracts.values()
+                           if c.lot.size == 1 and model.sector.band[c.holder.lead] <= 1)
+    assert small_leads > 0
+
+
+def test_a_small_charity_chooses_to_lead_a_cheap_local_lot(small_scenario):
+    sc = small_scenario(run__burn_in=0, commissioning__lots=12)
+    model = sim.PartnershipModel(sc, seed=1)
+    s = model.sector
+    lots = [tendering.offer(model, c, i, None) for c in model.commissioners for i in range(len(c.lots))]
+    lots = [lot for lot in lots if lot.places.size == 1]
+    assert lots
+    small_leads = 0
+    for lot in lots:
+        intent = tendering.intentions(model, lot, set())
+        f = tendering.fit(model, lot.places, lot.domains)
+        assert np.all(intent[f <= 0] == 0), "nobody bids where it neither works nor serves a funded need"
+        small_leads += int(np.sum((intent == 2) & (s.band <= 1)))
+    assert small_leads > 0, "some small charity chooses to lead a local lot"
+    # without money of its own nobody can lead
+    s.own_funds[:] = 0.0
+    s.reserves[:] = 0.0
+    model.cache.clear()
+    assert not any(np.any(tendering.intentions(model, lot, set()) == 2) for lot in lots)
+
+
+def test_a_recruited_partner_can_refuse(small_scenario):
+    """With little money of their own, invited partners refuse; partners who always accept never do."""
+    class AlwaysAccepts(sim.Charity):
+        def accepts_invitation(self, lot, lead, expected_share, lead_tie):
+            return True
+
+    sc = small_scenario("inspire", run__burn_in=0, run__months=12,
+                         sector__cj_share_primary=0.02, sector__cj_share_other=0.002)
+    refusals = sum(run_model(sc, seed).counters["refusals"] for seed in sim.replication_seeds(sc, 2))
+    assert refusals > 0
+    always = sum(run_model(sc, seed, AlwaysAccepts).counters["refusals"] for seed in sim.replication_seeds(sc, 2))
+    assert always == 0
+
+
+def test_no_contract_is_awarded_at_zero_value(small_scenario):
+    sc = small_scenario(run__burn_in=6, funding__commissioned_per_client=0.0)
+    model = run_model(sc, sim.replication_seeds(sc, 1)[0])
+    df = model.monthly_frame()
+    assert (df["contracts_active"] == 0).all()
+    assert model.counters["tenders"] == 0
+    # ... while the same region with money does award them
+    paid = run_model(small_scenario(run__burn_in=6), sim.replication_seeds(sc, 1)[0])
+    assert paid.monthly_frame()["contracts_active"].min() > 0
