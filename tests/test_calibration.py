@@ -2,7 +2,7 @@
 
 One target, one test: a target whose metric the model does not record yet is
 skipped with its name; a produced target outside its tolerance fails. Fixed
-seeds (the baseline's own replication seeds), the full horizon, few seeds.
+seeds (the baseline's own replication seeds, as docs/calibration.md), the full horizon.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ import pytest
 
 from sim.calibration import MISSING_PENALTY, TARGETS, Target, clopper_pearson, distance, evaluate, produced, run_targets
 
-SEEDS = 4
+#: The seeds of docs/calibration.md (its default), so the test and the table give the same verdict; fewer
+#: seeds let a noisy target (the reoffending gap) leave its tolerance by chance.
+SEEDS = 10
 
 
 @pytest.fixture(scope="module")
