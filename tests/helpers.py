@@ -22,3 +22,21 @@ def mean_after(metric: str, start: int = 6):
         return float(df.loc[df["month"] > start, metric].mean())
 
     return fn
+
+
+class Willing(sim.Charity):
+    """Charities that bid wherever they fit, accept every invitation and carry any share.
+
+    Used where a test is about what a partnership does once it holds a contract
+    (delivery, continuity, training), not about whether the money makes it
+    worth forming: it takes the bidding economics out of the way.
+    """
+
+    def bid_intent(self, lot, fit, funds, lead_cost, join_cost):
+        return 2 if fit > 0 else 0
+
+    def accepts_invitation(self, lot, lead, expected_share, lead_tie):
+        return True
+
+    def accepts_share(self, lot, share, funds, cost):
+        return True

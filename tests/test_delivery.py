@@ -12,34 +12,49 @@ from scipy import stats
 
 import sim
 from sim import delivery, finance, partnering, system_change, tendering
-from helpers import ALPHA, greater, mean_after  # noqa: F401
+from helpers import ALPHA, Willing, greater, mean_after  # noqa: F401
+
+#: the national lot needs a sector large enough for one consortium to cover its prisons
+ALLIANCE = dict(run__burn_in=12, sector__charities=120)
 
 
 def test_co_location_raises_referral_success(small_scenario, seeded_values):
-    together = small_scenario("inspire", partnership__co_location=True)
-    apart = small_scenario("inspire", partnership__co_location=False)
+    together = small_scenario("inspire", run__burn_in=12, partnership__co_location=True)
+    apart = small_scenario("inspire", run__burn_in=12, partnership__co_location=False)
     fn = mean_after("referral_success_rate")
-    a, b = seeded_values(together, fn), seeded_values(apart, fn)
+    a, b = seeded_values(together, fn, charity_cls=Willing), seeded_values(apart, fn, charity_cls=Willing)
+    assert np.all(np.isfinite(a)) and np.all(np.isfinite(b))
     assert a.mean() > b.mean()
     assert greater(a, b) < ALPHA
 
 
 def test_standardised_monitoring_lowers_monitoring_time(small_scenario, seeded_values):
-    std = small_scenario("inspire", commissioning__monitoring="standardised")
-    per = small_scenario("inspire", commissioning__monitoring="per_partner")
+    std = small_scenario("inspire", run__burn_in=12, commissioning__monitoring="standardised")
+    per = small_scenario("inspire", run__burn_in=12, commissioning__monitoring="per_partner")
     fn = mean_after("monitoring_time_share", start=2)
-    a, b = seeded_values(per, fn), seeded_values(std, fn)
+    a, b = seeded_values(per, fn, charity_cls=Willing), seeded_values(std, fn, charity_cls=Willing)
     assert np.all(np.isfinite(a)) and np.all(np.isfinite(b))
     assert greater(a, b) < ALPHA
 
 
 def test_shared_case_management_keeps_continuity_on_transfer(small_scenario, seeded_values):
-    kw = dict(run__months=24)
-    shared = small_scenario("family_alliance", partnership__shared_case_management=True, **kw)
-    separate = small_scenario("family_alliance", partnership__shared_case_management=False, **kw)
+    shared = small_scenario("family_alliance", partnership__shared_case_management=True, **ALLIANCE)
+    separate = small_scenario("family_alliance", partnership__shared_case_management=False, **ALLIANCE)
     fn = lambda m: m.current["continuity_on_transfer"]  # noqa: E731
-    a, b = seeded_values(shared, fn), seeded_values(separate, fn)
-    assert greater(a, b) < ALPHA
+    a, b = seeded_values(shared, fn, charity_cls=Willing), seeded_values(separate, fn, charity_cls=Willing)
+    ok = np.isfinite(a) & np.isfinite(b)  # a seed whose contract saw no transfer has no data
+    assert ok.sum() >= 6
+    assert np.all(b[ok] < 1.0), "without a shared record, some transfers lose the worker's notes"
+    assert greater(a[ok], b[ok]) < ALPHA
+
+
+def test_continuity_on_transfer_is_missing_without_transfers(small_scenario):
+    sc = small_scenario("family_alliance", demand__transfer_rate=0.0, **ALLIANCE)
+    model = sim.PartnershipModel(sc, seed=1, charity_cls=Willing)
+    model.run_for(6)
+    assert model.contracts
+    assert np.isnan(model.current["continuity_on_transfer"])
+    assert np.isnan(model.current["needs_met_after_transfer"])
 
 
 def test_joint_training_keeps_frontline_ties_strong(small_scenario, seeded_values):
@@ -47,7 +62,52 @@ def test_joint_training_keeps_frontline_ties_strong(small_scenario, seeded_value
         df = model.monthly_frame()
         return float(df.loc[df["month"] > 6, "rel_partner_frontline_mean"].mean())
 
-    trained = small_scenario("family_alliance", partnership__joint_training_months=3)
-    untrained = small_scenario("family_alliance", partnership__joint_training_months=0)
-    a, b = seeded_values(trained, partner_frontline), seeded_values(untrained, partner_frontline)
+    trained = small_scenario("family_alliance", partnership__joint_training_months=3, **ALLIANCE)
+    untrained = small_scenario("family_alliance", partnership__joint_training_months=0, **ALLIANCE)
+    a, b = seeded_values(trained, partner_frontline, charity_cls=Willing), seeded_values(untrained, partner_frontline, charity_cls=Willing)
     assert greater(a, b) < ALPHA
+
+
+def _unassigned(small_scenario):
+    """A model whose clients have all lost their charity and contract, and whose charities have no caseload."""
+    model = sim.PartnershipModel(small_scenario(run__burn_in=0), seed=3)
+    model.step()
+    cl, s = model.clients, model.sector
+    cl.contract[:] = -1
+    cl.provider[:] = -1
+    s.demand_hours[:] = 0.0
+    return model
+
+
+def test_unassigned_clients_go_where_there_is_fitting_spare_capacity(small_scenario):
+    model = _unassigned(small_scenario)
+    cl, s = model.clients, model.sector
+    full = np.flatnonzero(s.alive)[::2]  # every other charity has no hours to spare
+    s.staff_hours[full] = 0.0
+    s.volunteer_hours[full] = 0.0
+    slots = delivery.spare_slots(model)
+    assert np.all(slots[full] == 0)
+    delivery.assign_providers(model)
+    got = cl.provider >= 0
+    assert got.any()
+    assert not np.isin(cl.provider[got], full).any(), "a charity with no spare hours gets no new clients"
+    prov = cl.provider[got]
+    assert np.all(s.presence[prov, cl.locality[got]]), "only to a charity working in the client's place"
+    assert np.all((cl.need_bits[got] & s.specialism_bits[prov]) != 0), "only to a charity serving one of their needs"
+    taken = np.bincount(prov, minlength=s.n)
+    assert np.all(taken <= slots), "no charity beyond its spare capacity"
+    # in proportion to spare capacity: charities with more room take more clients
+    room = np.flatnonzero(slots > 0)
+    rho, p = stats.spearmanr(slots[room], taken[room], alternative="greater")
+    assert rho > 0 and p < ALPHA
+
+
+def test_with_no_spare_capacity_anywhere_clients_wait(small_scenario):
+    model = _unassigned(small_scenario)
+    s = model.sector
+    s.staff_hours[:] = 0.0
+    s.volunteer_hours[:] = 0.0
+    delivery.assign_providers(model)
+    assert np.all(model.clients.provider < 0)
+    delivery.serve(model)
+    assert model.month_stats["waiting"] == len(model.clients)
