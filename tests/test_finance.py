@@ -61,3 +61,68 @@ def test_closure_needs_reserves_to_stay_negative(small_scenario):
         s.reserves[i] = 1e9
         model.step()
     assert s.alive[i]
+
+
+def test_money_buys_staff_hours(small_scenario):
+    """Same charity, same seed: more money for these clients means more paid hours (and no more when it is taken away)."""
+    sc = small_scenario(run__burn_in=0)
+    models = {k: sim.PartnershipModel(sc, seed=7) for k in ("less", "same", "more")}
+    s0 = models["same"].sector
+    i = int(np.flatnonzero(s0.alive & (s0.own_funds > 0) & (s0.staff_hours > 1.0))[0])
+    models["more"].sector.own_funds[i] *= 3.0
+    models["less"].sector.own_funds[i] *= 0.2
+    for m in models.values():
+        m.run_for(12)
+    hours = {k: m.sector.staff_hours[i] for k, m in models.items()}
+    assert hours["less"] < hours["same"] < hours["more"]
+
+
+def test_budget_is_own_funds_plus_contract_shares(small_scenario):
+    sc = small_scenario(run__burn_in=6)
+    model = sim.PartnershipModel(sc, seed=2)
+    model.step()
+    s = model.sector
+    money = finance.budget(model)
+    pay = np.zeros(s.n)
+    for c in model.contracts.values():
+        for m, v in c.shares.items():
+            pay[m] += v
+    expected = np.where(s.alive, s.own_funds * model.other_income_factor() + pay, 0.0)
+    assert np.allclose(money, expected)
+    assert pay.sum() > 0
+
+
+def test_partners_save_part_of_their_fixed_costs(small_scenario):
+    sc = small_scenario(run__burn_in=6)
+    model = sim.PartnershipModel(sc, seed=2)
+    s = model.sector
+    inside = model.partnerships.in_partnership()
+    assert inside.any() and (~inside & s.alive).any()
+    fixed = finance.fixed_costs(model)
+    saving = sc.partnership.overhead_saving
+    assert saving > 0
+    assert np.allclose(fixed[inside], s.fixed_cost[inside] * (1.0 - saving))
+    assert np.allclose(fixed[~inside], s.fixed_cost[~inside])
+
+
+def test_reserves_carry_income_minus_spending(small_scenario):
+    sc = small_scenario(run__burn_in=6)
+    model = sim.PartnershipModel(sc, seed=4)
+    s = model.sector
+    for _ in range(3):
+        before = s.reserves.copy()
+        alive = s.alive.copy()
+        model.step()
+        kept = alive & s.alive
+        assert np.allclose(s.reserves[kept] - before[kept], s.income[kept] - s.spending[kept])
+
+
+def test_volunteers_add_hours_at_a_supervision_cost(small_scenario):
+    model = sim.PartnershipModel(small_scenario(run__burn_in=0), seed=1)
+    s, sup = model.sector, model.scenario.sector.volunteer_supervision
+    assert 0 < sup < 1
+    with_vol = s.alive & (s.volunteer_hours > 0)
+    assert with_vol.any()
+    free, supervised = s.delivery_hours(0.0), s.delivery_hours(sup)
+    assert np.all(supervised[with_vol] < free[with_vol])
+    assert np.all(supervised[with_vol] > s.delivery_hours(1.0)[with_vol])  # still more than no volunteers at all
