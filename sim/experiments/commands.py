@@ -22,7 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``sweep``, ``compare``, ``sensitivity``, ``discover`` and ``report`` subcommands to the parser."""
     p = sub.add_parser("sweep", help="run an experiment file (resumable; local cores or a Dask cluster)",
                        description="Run every point and replication of an experiment; results go to disk as they "
-                       "finish, and running the same command again resumes.")
+                       "finish, and running the same command again resumes. The experiment file format is "
+                       "documented in docs/experiments.md.")
     p.add_argument("experiment", help="experiment file (path, or a name in experiments/)")
     _cluster_args(p)
     p.add_argument("--out", help="results folder (default: results/EXPERIMENT_NAME)")
@@ -101,7 +102,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _cluster_args(p: argparse.ArgumentParser, default_help: str = "0 = in this process, no cluster") -> None:
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--workers", type=int, help=f"workers of the embedded Dask cluster (default: all cores; {default_help})")
+    g.add_argument("--workers", type=int, help="workers of the embedded Dask cluster (default: all cores, or this "
+                   f"process when the work is too small to be worth a cluster; {default_help})")
     g.add_argument("--scheduler", metavar="ADDRESS", help="use an existing Dask cluster, e.g. tcp://10.0.0.5:8786")
 
 

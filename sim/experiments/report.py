@@ -221,6 +221,12 @@ def plot_levers(runs: pd.DataFrame, levers: list[str], metrics: list[str], path:
     return path
 
 
+def nonnegative_whiskers(value, conf) -> np.ndarray:
+    """Error bars for an index that cannot be negative (mu*, ST): the lower whisker stops at zero."""
+    value, conf = np.asarray(value, dtype=float), np.asarray(conf, dtype=float)
+    return np.array([np.minimum(conf, np.maximum(value, 0)), conf])
+
+
 def plot_tornado(table: pd.DataFrame, path: Path) -> Path:
     """Lever importance (Morris mu* or Sobol ST) with 95% intervals, most important on top; indices are never below 0."""
     plt = _plt()
@@ -229,7 +235,7 @@ def plot_tornado(table: pd.DataFrame, path: Path) -> Path:
     y = np.arange(len(t))
     imp = t["importance"].to_numpy(dtype=float)
     conf = t["importance_conf"].to_numpy(dtype=float)
-    xerr = np.array([np.minimum(conf, np.maximum(imp, 0)), conf])  # the lower whisker stops at zero
+    xerr = nonnegative_whiskers(imp, conf)
     ax.barh(y, np.maximum(imp, 0), xerr=xerr, color="C0", capsize=3)
     if "S1" in t:
         ax.barh(y, np.maximum(t["S1"].to_numpy(dtype=float), 0), height=0.35, color="C1", label="first order (S1)")
@@ -255,7 +261,7 @@ def plot_morris(table: pd.DataFrame, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(7, 5.5))
     mu, sigma = table["mu_star"].to_numpy(dtype=float), table["sigma"].to_numpy(dtype=float)
     conf = table["mu_star_conf"].to_numpy(dtype=float)
-    ax.errorbar(mu, sigma, xerr=[np.minimum(conf, mu), conf], fmt="o", capsize=3)
+    ax.errorbar(mu, sigma, xerr=nonnegative_whiskers(mu, conf), fmt="o", capsize=3)
     for x, y, name in zip(mu, sigma, table["lever"]):
         ax.annotate(name, (x, y), fontsize=7, xytext=(4, 3), textcoords="offset points")
     top = max(float(np.nanmax(mu)) if mu.size else 1.0, 1e-12) * 1.15

@@ -124,6 +124,7 @@ def test_compare_command_prints_one_json_object(tmp_path):
     assert set(payload["metrics"]) == {"rel_frontline_mean", "referral_success_rate"}
     m = payload["metrics"]["rel_frontline_mean"]
     assert {"mean_a", "mean_b", "difference", "ci_low", "ci_high", "p_value", "effect_size", "sentence"} <= set(m)
+    assert payload["correction"] == "Holm" and m["p_adjusted"] >= m["p_value"] and m["relevance"] == 0.01
     # the same seeds as `partnersim run SCENARIO --seeds 3` (replication seeds from run.seed)
     import sim
 
@@ -377,3 +378,12 @@ def test_sensitivity_carries_a_convergence_check_and_warns_on_wide_intervals(tmp
     noisy = runs.assign(partnerships_active=np.random.default_rng(0).normal(size=len(runs)))
     t2 = analyse(exp, noisy, "partnerships_active")
     assert t2.attrs["warnings"] and "clearly ahead" not in plain_summary(t2)
+
+
+def test_index_error_bars_never_reach_below_zero():
+    """Issue 13: Morris error bars went below 0 (mu* and ST cannot be negative)."""
+    from sim.experiments.report import nonnegative_whiskers
+
+    lower, upper = nonnegative_whiskers([0.01, 0.3, -0.02], [0.5, 0.1, 0.05])
+    values = np.array([0.01, 0.3, 0.0])
+    assert (values - lower >= 0).all() and list(upper) == [0.5, 0.1, 0.05]
