@@ -30,11 +30,13 @@ import solara.server.settings  # noqa: E402
 
 import sim  # noqa: E402
 from dashboards import cards, comparison, setup  # noqa: E402
+from dashboards.cards.plot import publish_plotly_js  # noqa: E402
 from dashboards.controller import Controller  # noqa: E402
 
 log = logging.getLogger("partnersim.dashboard")
 
 solara.server.settings.theme.show_banner = False  # the framework's badge would sit over the charts
+publish_plotly_js()  # served from this machine, so the charts need no network
 
 TITLE = "partnersim: commissioning and voluntary-sector partnerships"
 CSS = (Path(__file__).parent / "style.css").read_text(encoding="utf-8")

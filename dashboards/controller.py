@@ -24,6 +24,10 @@ log = logging.getLogger("partnersim.dashboard")
 #: Seeds per arm of a comparison (the same seeds in both arms).
 COMPARE_SEEDS = 10
 
+#: While playing, the charts and the network redraw at most this often (seconds); the month and the headline
+#: figures follow every month. Redrawing a dozen figures every month would swamp a slow browser.
+VIEW_PERIOD = 1.0
+
 
 class Controller:
     """This tab's state (Solara reactives) and the actions the cards call."""
@@ -39,6 +43,8 @@ class Controller:
         self.notices = solara.reactive(list(notes or []))
         self.step_error = solara.reactive("")
         self.tick = solara.reactive(0)  # bumps whenever the run changes (new run, a month more)
+        self.view_tick = solara.reactive(0)  # redraws charts and network: every month, at most every VIEW_PERIOD in play
+        self._last_view = 0.0
         self.playing = solara.reactive(False)
         self.speed = solara.reactive(next(iter(PLAY_SPEEDS)))
         self.layer = solara.reactive("managerial")
@@ -76,6 +82,12 @@ class Controller:
             self.problem.set(plain_error("start", err))
             self.session.start(None)
         self.tick.set(self.tick.value + 1)
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Redraw the charts and the network now."""
+        self._last_view = time.monotonic()
+        self.view_tick.set(self.view_tick.value + 1)
 
     def choose_scenario(self, name: str) -> None:
         if not name or name == self.scenario_name.value or name not in self.catalogue:
@@ -103,7 +115,7 @@ class Controller:
 
     # ------------------------------------------------------------ running
 
-    def step(self, months: int = 1, model: Any = None) -> bool:
+    def step(self, months: int = 1, model: Any = None, playing: bool = False) -> bool:
         try:
             done = self.session.step(months, model)
         except Exception as err:  # noqa: BLE001
@@ -111,6 +123,8 @@ class Controller:
             return False
         if done:
             self.tick.set(self.tick.value + 1)
+            if not playing or time.monotonic() - self._last_view >= VIEW_PERIOD or self.session.finished:
+                self.redraw()
         return done > 0
 
     def play_loop(self) -> None:
@@ -119,12 +133,13 @@ class Controller:
             while self.playing.value:
                 started = time.monotonic()
                 period, months = play_plan(PLAY_SPEEDS.get(self.speed.value, 1.0))
-                if not self.step(months, model) or self.session.finished:
+                if not self.step(months, model, playing=True) or self.session.finished:
                     break
                 time.sleep(max(0.02, period - (time.monotonic() - started)))
         finally:
             if self.playing.value:
                 self.playing.set(False)
+            self.redraw()
 
     # ------------------------------------------------------------ comparing
 

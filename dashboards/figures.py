@@ -33,7 +33,7 @@ SCENARIO_COLOUR = "#2b6cb0"
 
 def after_start(monthly: pd.DataFrame) -> pd.DataFrame:
     """Months from 1 on: month 0 is the state before anything happened (outcomes all zero)."""
-    if "month" in monthly and (monthly["month"] > 0).any():
+    if "month" in monthly:
         return monthly[monthly["month"] > 0]
     return monthly
 
@@ -98,36 +98,45 @@ def hover_format(name: str) -> str:
     return "%{y:,.2f}"
 
 
-def _layout(fig, name: str, axis: dict, x_max: int, height: int) -> None:
-    fig.update_layout(
-        height=height, margin=dict(l=10, r=14, t=8, b=10), plot_bgcolor="white", paper_bgcolor="white",
-        showlegend=False, hovermode="x unified", uirevision=name,
-        font=dict(size=12),
-    )
-    fig.update_xaxes(range=[0, x_max], tickformat="d", title=dict(text="month", standoff=4), automargin=True,
-                     showgrid=True, gridcolor="#edf2f7", zeroline=False, hoverformat="d",
-                     dtick=max(1, int(nice_step(x_max, 6))), showline=True, linecolor="#a0aec0")
-    fig.update_yaxes(range=list(axis["range"]), dtick=axis["dtick"], tick0=axis["tick0"],
-                     tickformat=axis["tickformat"], ticksuffix=axis["ticksuffix"], automargin=True,
-                     title=dict(text=axis["title"], standoff=6, font=dict(size=11)),
-                     showgrid=True, gridcolor="#edf2f7", zeroline=True, zerolinecolor="#a0aec0",
-                     showline=True, linecolor="#a0aec0")
+def _layout(name: str, axis: dict, x_max: int, height: int) -> dict:
+    """The layout every chart shares: integer months from 0, the metric's own y axis, whole tick labels."""
+    return {
+        "height": height, "margin": {"l": 10, "r": 14, "t": 8, "b": 10}, "plot_bgcolor": "white",
+        "paper_bgcolor": "white", "showlegend": False, "hovermode": "x unified", "uirevision": name,
+        "font": {"size": 12},
+        "xaxis": {"range": [0, x_max], "tickformat": "d", "title": {"text": "month", "standoff": 4},
+                  "automargin": True, "showgrid": True, "gridcolor": "#edf2f7", "zeroline": False,
+                  "hoverformat": "d", "dtick": max(1, int(nice_step(x_max, 6))), "showline": True,
+                  "linecolor": "#a0aec0"},
+        "yaxis": {"range": list(axis["range"]), "dtick": axis["dtick"], "tick0": axis["tick0"],
+                  "tickformat": axis["tickformat"], "ticksuffix": axis["ticksuffix"], "automargin": True,
+                  "title": {"text": axis["title"], "standoff": 6, "font": {"size": 11}}, "showgrid": True,
+                  "gridcolor": "#edf2f7", "zeroline": True, "zerolinecolor": "#a0aec0", "showline": True,
+                  "linecolor": "#a0aec0"},
+    }
+
+
+def plotly_figure(spec: dict):
+    """A Plotly figure from a plain spec, without Plotly's (slow) validation: the spec is built here, not typed in."""
+    import plotly.graph_objects as go  # noqa: PLC0415
+
+    return go.Figure(spec, _validate=False)
+
+
+def _nums(values) -> list:
+    return [None if not np.isfinite(v) else float(v) for v in np.asarray(values, dtype=float)]
 
 
 def metric_figure(monthly: pd.DataFrame, name: str, horizon: int | None = None, height: int = 230):
     """One metric of the current run, month by month, as a Plotly figure."""
-    import plotly.graph_objects as go  # noqa: PLC0415
-
     monthly = after_start(monthly)
     months = monthly["month"].to_numpy(int) if "month" in monthly else np.arange(len(monthly))
-    values = shown_values(name, monthly[name]) if name in monthly else np.full(len(months), np.nan)
+    raw = monthly[name].to_numpy(float) if name in monthly else np.full(len(months), np.nan)
     x_max = int(max(horizon or 0, int(months.max()) if len(months) else 1, 1))
-    fig = go.Figure(go.Scatter(
-        x=months.tolist(), y=[None if not np.isfinite(v) else float(v) for v in values], mode="lines+markers",
-        marker=dict(size=4), line=dict(color=SCENARIO_COLOUR, width=2.2), name=label(name),
-        connectgaps=False, hovertemplate=f"Month %{{x:d}}: {hover_format(name)}<extra></extra>"))
-    _layout(fig, name, value_axis(name, values), x_max, height)
-    return fig
+    trace = {"type": "scatter", "x": months.tolist(), "y": _nums(shown_values(name, raw)), "mode": "lines+markers",
+             "marker": {"size": 4}, "line": {"color": SCENARIO_COLOUR, "width": 2.2}, "name": label(name),
+             "connectgaps": False, "hovertemplate": f"Month %{{x:d}}: {hover_format(name)}<extra></extra>"}
+    return plotly_figure({"data": [trace], "layout": _layout(name, value_axis(name, raw), x_max, height)})
 
 
 def bands_figure(monthly: pd.DataFrame, name: str, titles: dict[str, str], height: int = 250):
@@ -135,31 +144,29 @@ def bands_figure(monthly: pd.DataFrame, name: str, titles: dict[str, str], heigh
 
     ``titles``: arm ("baseline", "scenario") -> what the commissioner calls it.
     """
-    import plotly.graph_objects as go  # noqa: PLC0415
-
     monthly = after_start(monthly)
-    b = comparison.bands(monthly, name) if name in monthly else pd.DataFrame(columns=["arm", "month"])
-    fig = go.Figure()
-    every = []
+    b = comparison.bands(monthly, name) if name in monthly and len(monthly) else pd.DataFrame(columns=["arm", "month"])
+    traces, every = [], []
     for arm, colour in (("baseline", BASELINE_COLOUR), ("scenario", SCENARIO_COLOUR)):
         part = b[b["arm"] == arm]
         if part.empty:
             continue
         x = part["month"].astype(int).tolist()
-        lo, hi, mean = (shown_values(name, part[c]) for c in ("ci_low", "ci_high", "mean"))
+        lo, hi, mean = (part[c].to_numpy(float) for c in ("ci_low", "ci_high", "mean"))
         every += [lo, hi, mean]
-        fig.add_trace(go.Scatter(x=x + x[::-1], y=list(hi) + list(lo[::-1]), fill="toself", mode="lines",
-                                 line=dict(width=0), fillcolor=_alpha(colour, 0.2), hoverinfo="skip",
-                                 showlegend=False, name=f"{titles.get(arm, arm)} 95% band"))
-        fig.add_trace(go.Scatter(x=x, y=[None if not np.isfinite(v) else float(v) for v in mean], mode="lines",
-                                 line=dict(color=colour, width=2.2), name=titles.get(arm, arm),
-                                 hovertemplate=f"{titles.get(arm, arm)[:40]}: {hover_format(name)}<extra></extra>"))
+        title = titles.get(arm, arm)
+        traces.append({"type": "scatter", "x": x + x[::-1], "y": _nums(shown_values(name, hi)) +
+                       _nums(shown_values(name, lo))[::-1], "fill": "toself", "mode": "lines", "line": {"width": 0},
+                       "fillcolor": _alpha(colour, 0.2), "hoverinfo": "skip", "showlegend": False,
+                       "name": f"{title} 95% band"})
+        traces.append({"type": "scatter", "x": x, "y": _nums(shown_values(name, mean)), "mode": "lines",
+                       "line": {"color": colour, "width": 2.2}, "name": title,
+                       "hovertemplate": f"{title[:40]}: {hover_format(name)}<extra></extra>"})
     values = np.concatenate(every) if every else np.array([])
     x_max = int(b["month"].max()) if len(b) else 1
-    axis = value_axis(name, values / 100 if is_percent(name) else values)
-    _layout(fig, name, axis, x_max, height)
-    fig.update_layout(showlegend=True, legend=dict(orientation="h", y=-0.28, font=dict(size=11)))
-    return fig
+    layout = _layout(name, value_axis(name, values), x_max, height)
+    layout.update(showlegend=True, legend={"orientation": "h", "y": -0.3, "font": {"size": 11}})
+    return plotly_figure({"data": traces, "layout": layout})
 
 
 def _alpha(hex_colour: str, alpha: float) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 import math
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -253,6 +254,28 @@ def groups(levers: tuple[Lever, ...]) -> list[tuple[str, list[Lever]]]:
     return list(out.items())
 
 
+_FILES: dict[tuple[str, float], sim.Scenario] = {}
+
+
+def load_file(name: str) -> sim.Scenario:
+    """A scenario file as loaded, cached until the file (or the file it extends) changes on disk.
+
+    The page asks for the same few files many times a second; parsing them each time would slow it down.
+    Scenarios are immutable, so sharing them between sessions is safe.
+    """
+    folder = Path(sim.SCENARIO_DIR)
+    try:
+        stamp = max(p.stat().st_mtime for p in folder.glob("*.toml"))
+    except ValueError:
+        stamp = 0.0
+    key = (str(name), stamp)
+    if key not in _FILES:
+        if len(_FILES) > 200:
+            _FILES.clear()
+        _FILES[key] = sim.load_scenario(name)
+    return _FILES[key]
+
+
 def scenario_value(scenario: sim.Scenario, key: str) -> Any:
     """The value of a dotted key in a scenario (``commissioners.I.field`` for a commissioner)."""
     parts = key.split(".")
@@ -328,8 +351,11 @@ def build(scenario_name: str, values: Mapping[str, Any], months: int | None = No
     together come back as ``notices``.
     """
     try:
-        own = sim.load_scenario(scenario_name)
-        scenario = sim.load_scenario(own, overrides=overrides_for(own, values), months=months)
+        own = load_file(scenario_name)
+        overrides = overrides_for(own, values)
+        if not overrides and months is None:
+            return Built(own, notices=combination_notices(own))
+        scenario = sim.load_scenario(own, overrides=overrides, months=months)
     except sim.ScenarioError as err:
         return Built(None, plain_problem(err))
     return Built(scenario, notices=combination_notices(scenario))

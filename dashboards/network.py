@@ -309,13 +309,11 @@ def network_figure(model, pos: dict[int, np.ndarray], layer: str, month: int,
     Returns ``(figure, points)``: ``points[(trace, point)]`` is the charity id behind each clickable marker,
     so a click on the page opens that charity's card.
     """
-    import plotly.graph_objects as go  # noqa: PLC0415 - the dashboard's only plotting front end
-
     if layer not in LAYERS:
         raise ValueError(f"layer must be one of {LAYERS}")
     snap = snapshot or model.network_snapshot()
     nodes, edges = snap["nodes"], snap["edges"]
-    fig = go.Figure()
+    fig = _Spec()
     points: dict[tuple[int, int], int] = {}
     xy = {int(i): pos.get(int(i), np.zeros(2)) for i in nodes["org_id"]}
 
@@ -330,7 +328,7 @@ def network_figure(model, pos: dict[int, np.ndarray], layer: str, month: int,
         radius = float(np.max(np.linalg.norm(pts - centre, axis=1))) + 0.06
         cx, cy = _circle(centre, radius)
         colour = partnership_colour(p.pid)
-        fig.add_trace(go.Scatter(x=cx, y=cy, mode="lines", fill="toself", fillcolor=_rgba(colour, 0.15),
+        fig.add_trace(_scatter(x=cx, y=cy, mode="lines", fill="toself", fillcolor=_rgba(colour, 0.15),
                                  line=dict(color=colour, width=1.5), hoverinfo="text",
                                  text=f"Partnership {p.pid}: {len(members)} charities, lead Charity {p.lead}",
                                  name=f"Partnership {p.pid} ({len(members)} charities)", legendgroup="partnerships",
@@ -347,7 +345,7 @@ def network_figure(model, pos: dict[int, np.ndarray], layer: str, month: int,
                 if int(s) in xy and int(t) in xy:
                     x += [xy[int(s)][0], xy[int(t)][0], None]
                     y += [xy[int(s)][1], xy[int(t)][1], None]
-            fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line=dict(color="#4a5568", width=width),
+            fig.add_trace(_scatter(x=x, y=y, mode="lines", line=dict(color="#4a5568", width=width),
                                      opacity=0.55, hoverinfo="skip", name=name, legendgroup="ties",
                                      legendgrouptitle_text=f"{layer.capitalize()} ties" if width < 1 else None))
 
@@ -361,7 +359,7 @@ def network_figure(model, pos: dict[int, np.ndarray], layer: str, month: int,
             if int(s) in xy and int(t) in xy:
                 x += [xy[int(s)][0], xy[int(t)][0], None]
                 y += [xy[int(s)][1], xy[int(t)][1], None]
-        fig.add_trace(go.Scatter(x=x or [None], y=y or [None], mode="lines", hoverinfo="skip",
+        fig.add_trace(_scatter(x=x or [None], y=y or [None], mode="lines", hoverinfo="skip",
                                  line=dict(color=CHANGE_COLOURS[change], width=3, dash=dash),
                                  name=f"{text} ({len(part)})", legendgroup="changes",
                                  legendgrouptitle_text="Since last month" if change == "formed" else None))
@@ -383,11 +381,11 @@ def network_figure(model, pos: dict[int, np.ndarray], layer: str, month: int,
         members = len(getattr(holder, "members", []))
         held.setdefault(name, []).append(f"{'grant' if c.commissioner.grant else 'contract'} held by Charity {lead}"
                                          f"{f' and {members - 1} partners' if members > 1 else ''}, to month {c.end}")
-    fig.add_trace(go.Scatter(x=x or [None], y=y or [None], mode="lines", hoverinfo="skip", name="contract or grant",
+    fig.add_trace(_scatter(x=x or [None], y=y or [None], mode="lines", hoverinfo="skip", name="contract or grant",
                              line=dict(color="#1a202c", width=1.2, dash="dot"), legendgroup="commissioners",
                              legendgrouptitle_text="Commissioners"))
     if names:
-        fig.add_trace(go.Scatter(
+        fig.add_trace(_scatter(
             x=[cpos[n][0] for n in names], y=[cpos[n][1] for n in names], mode="markers+text",
             marker=dict(symbol="square", size=16, color="#1a202c"), text=names, textposition="top center",
             textfont=dict(size=12), name="commissioner", legendgroup="commissioners", hoverinfo="text",
@@ -416,7 +414,7 @@ def network_figure(model, pos: dict[int, np.ndarray], layer: str, month: int,
         hover = [f"<b>Charity {int(ids[k])}</b><br>{BAND_NAMES[int(bands[k])] if 0 <= int(bands[k]) < 4 else ''}<br>"
                  f"{'partnership ' + str(int(pid[k])) if pid[k] >= 0 else 'no partnership'}"
                  f"{'' if active[k] else ' (closed)'}<br><i>click for its card</i>" for k in sel]
-        fig.add_trace(go.Scatter(
+        fig.add_trace(_scatter(
             x=[xy[int(ids[k])][0] for k in sel], y=[xy[int(ids[k])][1] for k in sel], mode="markers",
             marker=dict(size=size[sel], color=colours, line=dict(color="#718096" if style == "closed" else "white",
                                                                   width=1.2)),
@@ -433,7 +431,30 @@ def network_figure(model, pos: dict[int, np.ndarray], layer: str, month: int,
         legend=dict(font=dict(size=12), groupclick="toggleitem", itemsizing="constant", tracegroupgap=6),
         xaxis=dict(visible=False, scaleanchor="y"), yaxis=dict(visible=False),
     )
-    return fig, points
+    from .figures import plotly_figure  # noqa: PLC0415
+
+    return plotly_figure({"data": fig.data, "layout": fig.layout}), points
+
+
+class _Spec:
+    """A figure as plain data (traces and layout), turned into a Plotly figure once, without validation."""
+
+    def __init__(self):
+        self.data: list[dict] = []
+        self.layout: dict = {}
+
+    def add_trace(self, trace: dict) -> None:
+        self.data.append(trace)
+
+    def update_layout(self, **kwargs) -> None:
+        self.layout.update(kwargs)
+
+
+def _scatter(**kwargs) -> dict:
+    title = kwargs.pop("legendgrouptitle_text", None)
+    if title:
+        kwargs["legendgrouptitle"] = {"text": title, "font": {"size": 12}}
+    return {"type": "scatter", **kwargs}
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:

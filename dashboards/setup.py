@@ -34,13 +34,13 @@ class Setup:
 
     @classmethod
     def of(cls, scenario: str, values: Mapping[str, Any], title: str = "") -> Setup:
-        own = levers.lever_values(sim.load_scenario(scenario))
+        own = levers.lever_values(levers.load_file(scenario))
         changed = tuple(sorted((k, v) for k, v in values.items() if k in own and own[k] != v))
         return cls(scenario, changed, title)
 
     def values(self) -> dict[str, Any]:
         """Every lever's value: the file's, with the changes applied."""
-        return {**levers.lever_values(sim.load_scenario(self.scenario)), **dict(self.changes)}
+        return {**levers.lever_values(levers.load_file(self.scenario)), **dict(self.changes)}
 
     def build(self, months: int | None = None) -> levers.Built:
         return levers.build(self.scenario, self.values(), months=months)
@@ -51,7 +51,7 @@ class Setup:
 
     def describe(self) -> str:
         """"Inspire: multi-partner women's service, with contract length 60 months"."""
-        base = sim.load_scenario(self.scenario)
+        base = levers.load_file(self.scenario)
         title = self.title or base.run.title
         if not self.changes:
             return f"{title} (as its file sets it)" if not self.title else title

@@ -7,13 +7,14 @@ from html import escape
 import solara
 
 from .. import figures, texts
+from .plot import Plot
 from ..controller import Controller
 from ..session import plain_error
 
 
 @solara.component
 def MetricChart(ctl: Controller, name: str):
-    tick = ctl.tick.value
+    tick = ctl.view_tick.value
 
     def make():
         try:
@@ -30,12 +31,12 @@ def MetricChart(ctl: Controller, name: str):
         if problem:
             solara.Warning(problem)
         elif fig is not None:
-            solara.FigurePlotly(fig, dependencies=[tick, name])
+            Plot(fig, dependencies=[tick, name])
 
 
 @solara.component
 def Charts(ctl: Controller):
-    ctl.tick.value  # noqa: B018
+    ctl.view_tick.value  # noqa: B018
     monthly_cols = set(ctl.session.monthly().columns) if ctl.session.model is not None else set()
     names = [n for n in texts.TIME_SERIES if n in monthly_cols]
     with solara.Card(classes=["charts-card"], margin=0):

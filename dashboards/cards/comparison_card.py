@@ -12,6 +12,7 @@ from html import escape
 import solara
 
 from .. import comparison, figures, levers, texts
+from .plot import Plot
 from ..controller import COMPARE_SEEDS, Controller
 from ..setup import OWN_FILE, SAVED_PREFIX, SCENARIO_PREFIX
 
@@ -115,8 +116,8 @@ def ComparisonResult(ctl: Controller, result: dict):
                         f"<span class='chart-unit'> ({escape(texts.unit_text(name))})</span>"
                         f"<span class='chart-meaning'>Line: mean of the runs; band: 95% confidence interval. "
                         f"{escape(texts.meaning(name))}.</span>"))
-                    solara.FigurePlotly(figures.bands_figure(result["monthly"], name, result["titles"]),
-                                        dependencies=[result["key"], result["seconds"], name])
+                    Plot(figures.bands_figure(result["monthly"], name, result["titles"]),
+                         dependencies=[result["key"], result["seconds"], name])
         with solara.Details("Every metric", expand=False):
             for d in diffs:
                 if d.metric not in texts.HEADLINES:

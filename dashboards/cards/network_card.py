@@ -7,6 +7,7 @@ from html import escape
 import solara
 
 from .. import network
+from .plot import Plot
 from ..controller import Controller
 from ..session import plain_error
 
@@ -33,7 +34,7 @@ def CharityCard(ctl: Controller):
 
 @solara.component
 def NetworkCard(ctl: Controller):
-    tick, layer = ctl.tick.value, ctl.layer.value
+    tick, layer = ctl.view_tick.value, ctl.layer.value
 
     def make():
         if ctl.session.model is None:
@@ -47,12 +48,9 @@ def NetworkCard(ctl: Controller):
     fig, points, problem = solara.use_memo(make, [tick, layer])
 
     def on_click(data):
-        pts = (data or {}).get("points", {})
-        for trace, point in zip(pts.get("trace_indexes", []), pts.get("point_indexes", [])):
-            org = points.get((int(trace), int(point)))
-            if org is not None:
-                ctl.selected.set(org)
-                return
+        org = points.get((int(data.get("trace", -1)), int(data.get("point", -1))))
+        if org is not None:
+            ctl.selected.set(org)
 
     with solara.Card(classes=["network-card"], margin=0):
         solara.HTML(tag="h2", classes=["card-title"], unsafe_innerHTML="Partnership network")
@@ -69,5 +67,5 @@ def NetworkCard(ctl: Controller):
             solara.Warning(problem)
         elif fig is not None:
             with solara.Div(classes=["network-view"]):
-                solara.FigurePlotly(fig, on_click=on_click, dependencies=[tick, layer])
+                Plot(fig, on_click=on_click, dependencies=[tick, layer])
         CharityCard(ctl)

@@ -25,8 +25,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 @pytest.fixture(scope="session")
 def output_dir() -> Path:
-    """test-output/dashboard/ (gitignored): screenshots, downloads and timings of the browser tests."""
-    out = ROOT / "test-output" / "dashboard"
+    """Screenshots, downloads and timings of the browser tests.
+
+    ``PARTNERSIM_TEST_OUTPUT`` names the folder (CI uploads it); by default test-output/dashboard/ (gitignored).
+    """
+    out = Path(os.environ.get("PARTNERSIM_TEST_OUTPUT") or ROOT / "test-output" / "dashboard")
     out.mkdir(parents=True, exist_ok=True)
     return out
 
