@@ -172,7 +172,7 @@ class PartnershipModel(mesa.Model):
         self.counters.clear()
         self.ledger = {"income": 0.0, "spending": 0.0}
         self.clients.flows = type(self.clients.flows)(arrived=len(self.clients))
-        self.initial_reserves = float(self.sector.reserves[self.sector.alive].sum())
+        self.initial_reserves = float(self.sector.reserves.sum())  # closed charities included, as in the ledger
 
     def _init_events(self) -> None:
         """Dated events, each scheduled just before its month's step (Mesa's event scheduler)."""
