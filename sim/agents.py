@@ -94,10 +94,11 @@ class Charity(mesa.Agent):
         return rules.defection_chance(lead_tie, value_change, self.under_pressure, p.defection_base,
                                       p.defection_weak_tie, p.defection_value_cut, p.defection_pressure)
 
-    def bid_intent(self, lot, fit: float, funds: float, lead_cost: float, join_cost: float) -> int:
+    def bid_intent(self, lot, fit: float, access: float, funds: float, lead_cost: float, join_cost: float) -> int:
         """Whether to lead a bid for ``lot`` (2), offer to join one (1) or stay out (0) (:func:`sim.rules.bid_intent`)."""
         enabled = self.model.scenario.partnership.enabled
-        return int(rules.bid_intent(np.array([fit]), np.array([funds]), lead_cost, join_cost, enabled)[0])
+        return int(rules.bid_intent(np.array([fit]), np.array([access]), np.array([funds]), lead_cost, join_cost,
+                                    enabled)[0])
 
     def accepts_invitation(self, lot, lead: int, expected_share: float, lead_tie: float) -> bool:
         """Whether to join ``lead``'s bid for ``lot``, expecting ``expected_share`` of the work."""
@@ -105,11 +106,14 @@ class Charity(mesa.Agent):
 
         m = self.model
         cost = rules.subsidy_needed(expected_share, lot.value, lot.cost) + coordination_cost(m, "alliance", False)
-        return rules.accepts_invitation(float(charity_free_funds(m)[self.index]), cost, lead_tie)
+        absorbed = m.scenario.partnership.subsidy_tolerance * expected_share * lot.cost
+        return rules.accepts_invitation(float(charity_free_funds(m)[self.index]), max(cost - absorbed, 0.0), lead_tie)
 
     def accepts_share(self, lot, share: float, funds: float, cost: float) -> bool:
-        """Whether to deliver ``share`` of a contract's work that would cost it ``cost`` a month of its own money."""
-        return funds >= cost
+        """Whether to deliver ``share`` of a contract's work that would cost it ``cost`` a month of its own money
+        (:func:`sim.rules.accepts_share`)."""
+        tolerance = self.model.scenario.partnership.subsidy_tolerance
+        return rules.accepts_share(funds, cost, tolerance * share * lot.cost)
 
     def subcontract_share(self, lot, own_hours: float, need_hours: float) -> float:
         """As a lead, the share of the work to pass to partners beyond its core (:func:`sim.rules.subcontract_share`)."""

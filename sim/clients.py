@@ -31,6 +31,7 @@ STATES: dict[str, type | str] = {
     "contract": np.int32,       # contract serving the client, -1 none
     "provider": np.int64,       # charity serving the client this month, -1 none
     "worker_draw": np.float32,  # fixed draw choosing among a contract's partners in a place
+    "referral_draw": np.float32,  # fixed draw: referred into contracts where statutory reach exceeds it
     "met_share": np.float32,    # share of needs met this month
     "need_bits": np.uint8,      # the needs as a bit mask (bit d = domain d), for fast matching
     "joined_up": np.bool_,      # several needs, all met this month
@@ -121,6 +122,7 @@ class ClientPopulation:
             "contract": np.full(n, -1, dtype=np.int32),
             "provider": np.full(n, -1, dtype=np.int64),
             "worker_draw": rng.random(n).astype(np.float32),
+            "referral_draw": rng.random(n).astype(np.float32),
             "met_share": np.zeros(n, dtype=np.float32),
             "need_bits": needs_mask(needs),
             "joined_up": np.zeros(n, dtype=bool),

@@ -49,8 +49,10 @@ def assign_contracts(model: PartnershipModel) -> None:
     The caseload follows the specification (set at the first tender, moving
     with the funding trend), not the value: a contract cut at re-tender must
     still take its caseload (Inspire at half value). Referral routes depend on
-    statutory engagement: each month a share ``referral_rate * engagement +
-    self_referral`` of eligible unassigned clients reaches the contract.
+    statutory engagement: a share ``referral_rate * engagement +
+    self_referral`` of eligible clients is ever referred (each client's fixed
+    draw decides whether statutory partners refer them), so low engagement
+    leaves clients outside the contracted service, not only later.
     """
     cl, sc = model.clients, model.scenario
     free = cl.contract < 0
@@ -63,7 +65,7 @@ def assign_contracts(model: PartnershipModel) -> None:
     # one random order of the waiting clients; each contract takes the first that fit
     free_rows = model.rng.permutation(np.flatnonzero(free))
     loc, bits = cl.locality[free_rows], cl.need_bits[free_rows]
-    draw = model.rng.random(free_rows.size)
+    draw = cl.referral_draw[free_rows]
     in_lot = np.zeros(model.sector.presence.shape[1], dtype=bool)
     for contract in order:
         room = int(contract.spec_value / price) - int(caseload[contract.cid])
@@ -293,6 +295,10 @@ def serve(model: PartnershipModel) -> None:
     rows, doms, tgt = rows[reachable], doms[reachable], tgt[reachable]
     co_located = model.partnerships.co_located_mask(referral_to.shape[0])
     frontline = model.network.strength(provider[rows], tgt, "frontline")
+    # workers refer to partners they know (informal introductions); a full frontline tie always
+    aware = sc.clients.referral_awareness
+    asked = rng.random(rows.size) < aware + (1.0 - aware) * frontline
+    rows, doms, tgt, frontline = rows[asked], doms[asked], tgt[asked], frontline[asked]
     p_ok = referral_success(sc.clients.referral_base, sc.clients.referral_tie_effect, sc.clients.referral_co_location,
                             frontline, co_located[pship[rows]], sc.system.barrier_effect, model.barrier)
     referred = rng.random(rows.size) < p_ok
@@ -319,6 +325,16 @@ def serve(model: PartnershipModel) -> None:
     met[d_rows[got], d_doms[got]] = True
     by_partner = referred & (rng.random(rows.size) < ratio[tgt] * attend[rows])
     met[rows[by_partner], doms[by_partner]] = True
+
+    # key work: hours left after specialist work go to clients' other needs, less effectively
+    g_rows, g_doms = np.nonzero(ok[:, None] & cl.needs & ~met)
+    keyworker = provider[g_rows]
+    g_demand = np.bincount(keyworker, minlength=s.n) * hpn
+    spare = np.maximum(hours - demand, 0.0)
+    g_ratio = np.where(g_demand > 0, np.minimum(1.0, spare / np.maximum(g_demand, 1e-9)), 0.0)
+    got = rng.random(g_rows.size) < sc.clients.generalist_effect * g_ratio[keyworker] * attend[g_rows]
+    met[g_rows[got], g_doms[got]] = True
+    model.month_stats.update(keywork_met=int(got.sum()))
 
     # frontline contact from shared clients
     pair_a, pair_b = provider[rows[referred]], tgt[referred]

@@ -287,6 +287,8 @@ DEFAULT_METRICS = MetricSet([
     Metric("income_total", "Money operating charities have this month for these clients: contracts, grants and own funds",
            unit="pounds", relevance=1000.0, label="Income for this work",
            compute=lambda v: float(v.sector.income[v.alive].sum())),
+    Metric("staff_hours_total", "Paid staff hours a month of operating charities for these clients", unit="hours",
+           relevance=100.0, label="Staff hours", compute=lambda v: float(v.sector.staff_hours[v.alive].sum())),
     Metric("reserves_total", "Reserves held by operating charities", unit="pounds", low=None, relevance=10000.0,
            label="Reserves", compute=lambda v: float(v.sector.reserves[v.alive].sum())),
     Metric("continuity_on_release", "Share of supported prisoners released (last 12 months) whose support continued in the community",

@@ -184,8 +184,10 @@ def invest(model: PartnershipModel) -> None:
 def reorganise(model: PartnershipModel) -> None:
     """Within a flexible contract, a partnership reorganises around the work (Golden Key).
 
-    "The flexibility of the funding allowed the partnership to evolve, bringing
-    in new partners as gaps were identified." Each month, under a flexible
+    Golden Key's growth "was facilitated by the flexible approach of the Big
+    Lottery Fund which gave its blessing to changes in the make-up of the
+    partnership"; the report asks commissioners to be "responsive to requests
+    to re-organise partnership arrangements within funding periods". Each month, under a flexible
     funder, a partnership (1) brings in a partner for a need of the contract
     none of its members serves, if one accepts, and (2) moves money between
     members towards where its clients' work is. Under an inflexible contract

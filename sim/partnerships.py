@@ -105,13 +105,14 @@ class Contract:
 class PartnershipBook:
     """The model's register of partnerships and contracts, and the queries about them.
 
-    Iterating over it yields every partnership ever formed, in order of
-    formation (inactive ones included, for the record).
+    Iterating over it yields the active partnerships, in order of formation;
+    :meth:`history` yields every partnership ever formed, inactive ones included.
     """
 
     def __init__(self, n_charities: int):
         self.n = n_charities
         self._all: list[Partnership] = []
+        self._live: list[Partnership] = []
         self.by_id: dict[int, Partnership] = {}
         #: contract id -> contract, for the contracts now running
         self.contracts: dict[int, Contract] = {}
@@ -120,13 +121,23 @@ class PartnershipBook:
     def add(self, partnership: Partnership) -> Partnership:
         """Register a new partnership; returns it."""
         self._all.append(partnership)
+        self._live.append(partnership)
         self.by_id[partnership.pid] = partnership
         return partnership
 
+    def _active(self) -> list[Partnership]:
+        self._live = [p for p in self._live if p.active]
+        return self._live
+
     def __iter__(self) -> Iterator[Partnership]:
-        return iter(self._all)
+        return iter(list(self._active()))
+
+    def history(self) -> list[Partnership]:
+        """Every partnership ever formed, in order of formation (inactive ones included)."""
+        return list(self._all)
 
     def __len__(self) -> int:
+        """Number of partnerships ever formed."""
         return len(self._all)
 
     def __getitem__(self, index: int) -> Partnership:
@@ -135,11 +146,12 @@ class PartnershipBook:
     # ------------------------------------------------------------ queries
     def groups(self) -> list[Partnership]:
         """Active partnerships of two or more members."""
-        return [p for p in self._all if p.is_group]
+        return [p for p in self._active() if p.is_group]
 
     def of_charity(self, charity: int, active_only: bool = True) -> list[Partnership]:
         """The partnerships (of any size) a charity belongs to."""
-        return [p for p in self._all if charity in p.members and (p.active or not active_only)]
+        pool = self._active() if active_only else self._all
+        return [p for p in pool if charity in p.members]
 
     def contracts_of(self, charity: int) -> list[Contract]:
         """The running contracts in which a charity has a share."""
@@ -148,7 +160,7 @@ class PartnershipBook:
     def in_partnership(self) -> np.ndarray:
         """For each charity, whether it belongs to an active partnership of two or more."""
         out = np.zeros(self.n, dtype=bool)
-        for p in self._all:
+        for p in self._active():
             if p.is_group:
                 out[p.members] = True
         return out
@@ -156,7 +168,7 @@ class PartnershipBook:
     def informal_partnership_of(self) -> np.ndarray:
         """For each charity, an active partnership without a contract it belongs to (-1 none)."""
         out = np.full(self.n, -1, dtype=np.int64)
-        for p in self._all:
+        for p in self._active():
             if p.informal:
                 out[p.members] = p.pid
         return out
@@ -164,18 +176,18 @@ class PartnershipBook:
     def partnership_id_of(self) -> np.ndarray:
         """For each charity, the first active group it belongs to (-1 none)."""
         pid = np.full(self.n, -1, dtype=np.int64)
-        for p in self._all:
+        for p in self._active():
             if p.is_group:
                 pid[[m for m in p.members if pid[m] < 0]] = p.pid
         return pid
 
     def joint_services(self) -> list[tuple[int, int]]:
         """(locality, domain) of each running unfunded joint service."""
-        return [p.joint_service for p in self._all if p.is_group and p.joint_service is not None]
+        return [p.joint_service for p in self._active() if p.is_group and p.joint_service is not None]
 
     def co_located_mask(self, size: int) -> np.ndarray:
         """Indexed by partnership id: whether the partnership is active and co-located."""
         out = np.zeros(size, dtype=bool)
-        for p in self._all:
+        for p in self._active():
             out[p.pid] = p.active and p.co_located
         return out

@@ -51,17 +51,22 @@ def free_funds(own_funds: np.ndarray, reserves: np.ndarray, reserves_target: np.
     return own_funds + np.maximum(reserves - reserves_target, 0.0) / max(months, 1)
 
 
-def bid_intent(fit: np.ndarray, funds: np.ndarray, lead_cost: float, join_cost: float, partnering: bool) -> np.ndarray:
+def bid_intent(fit: np.ndarray, access: np.ndarray, funds: np.ndarray, lead_cost: float, join_cost: float,
+               partnering: bool) -> np.ndarray:
     """Whether each charity leads a bid (2), offers to join one (1) or stays out (0).
 
-    A charity bids only where it works and serves a need the contract funds
-    (``fit`` > 0), and only if it can carry the part of the shortfall and the
-    coordination that leading (or joining) would cost it from its own money.
-    A small charity can therefore lead a small local lot, and nobody leads a
-    lot whose shortfall it cannot carry.
+    A charity leads only where it works and serves a need the contract funds
+    (``fit`` > 0); it offers to join where it brings a need or only access to
+    the lot's places (``access`` > 0: RECOOP brought access, Fine Cell Work
+    know-how). Either only if it can carry the coordination and its part of
+    the shortfall that the role would cost it from its own money. A lead weighs
+    its coordination and the cost of bidding (it delivers what the money buys;
+    whether partners stay on a cut contract is decided when shares are split),
+    so a small charity can lead a small local lot, and nobody joins a bid whose
+    cost it cannot carry.
     """
     can_lead = (fit > 0) & (funds >= lead_cost)
-    can_join = (fit > 0) & (funds >= join_cost) & partnering
+    can_join = (access > 0) & (funds >= join_cost) & partnering
     return np.where(can_lead, 2, np.where(can_join, 1, 0)).astype(np.int8)
 
 
@@ -69,6 +74,12 @@ def accepts_invitation(funds: float, cost: float, lead_tie: float) -> bool:
     """An invited partner joins if it can carry its expected part of the cost, trusting a lead it
     knows more: the money it will risk is its funds times (0.5 + managerial tie to the lead)."""
     return bool(funds * (0.5 + lead_tie) >= cost)
+
+
+def accepts_share(funds: float, cost: float, absorbed: float) -> bool:
+    """A member keeps its part of a contract if the own money it would need, after what it absorbs
+    through volunteers and unpaid overheads (``absorbed``), is within its free funds."""
+    return bool(funds >= cost - absorbed)
 
 
 def subcontract_share(own_hours: float, need_hours: float, core_share: float) -> float:

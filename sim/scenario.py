@@ -89,7 +89,7 @@ class Sector(_Section):
     volunteer_hours: float = Field(20.0, ge=0.0, le=500.0, description="Volunteer hours a month per 10k of annual income, capped for large charities; the share given to these clients follows the charity's spending share (assumption)")
     volunteer_supervision: float = Field(0.2, ge=0.0, le=1.0, description="Staff hours of supervision each volunteer hour needs (assumption)")
     hourly_cost: float = Field(25.0, gt=0.0, le=200.0, description="Loaded cost of one staff hour, in pounds")
-    subsidy: float = Field(0.3, ge=0.0, le=2.0, description="Share of the hours its clients need beyond what its budget affords that a charity staffs from reserves above one month of spending (NCVO 2024: 87% subsidise; assumption)")
+    subsidy: float = Field(0.3, ge=0.0, le=2.0, description="Share of the hours its clients need beyond what its budget affords that a charity staffs from reserves while it has any (NCVO 2024: 87% subsidise; assumption)")
     reserve_adjust: float = Field(0.05, ge=0.0, le=1.0, description="Share of the gap between reserves and their target that a charity closes each month through its staffing (assumption)")
     staff_adjust: float = Field(0.25, gt=0.0, le=1.0, description="Share of the gap to its staffing target a charity closes each month (hiring and redundancy lag)")
     other_income_follows_funding: float = Field(0.5, ge=0.0, le=1.0, description="How much of the funding trend also applies to charities' own income (assumption)")
@@ -158,13 +158,14 @@ class Partnership(_Section):
     defection_pressure: float = Field(0.1, ge=0.0, le=1.0, description="Added chance of defection for a partner under financial pressure")
     max_partners: int = Field(16, ge=2, le=100, description="Largest partnership (Golden Key had 16 partners)")
     lead_core_share: float = Field(0.35, ge=0.0, le=1.0, description="Share of a contract's caseload the lead keeps as its core case-work offer before sharing the rest by contribution")
+    subsidy_tolerance: float = Field(0.1, ge=0.0, le=1.0, description="Share of the full cost of its part of a contract that a partner absorbs without drawing on its own funds (volunteers, unpaid overheads; assumption)")
     coordination_hours: float = Field(4.0, ge=0.0, le=200.0, description="Staff hours a month each member of a commissioned consortium spends on coordination; an alliance's subcontractors spend half, an informal partnership's members a quarter (assumption)")
     overhead_saving: float = Field(0.3, ge=0.0, le=1.0, description="Share of its overheads a charity saves while in a partnership (shared premises and administration: RECOOP administering Fine Cell Work's volunteers; assumption)")
     unfunded_capacity: int = Field(15, ge=0, le=10000, description="Clients a month an unfunded joint service can support (Fine Cell Work at Leyhill: a weekly group)")
 
 
 class Statutory(_Section):
-    engagement: float = Field(0.5, ge=0.0, le=1.0, description="Buy-in of statutory partners: attendance at partnership governance, referral routes into services, and sharing of records (a commissioner's own `engagement` overrides it)")
+    engagement: float = Field(0.5, ge=0.0, le=1.0, description="Buy-in of statutory partners: attendance at partnership governance, referral routes into services, and work on system change (a commissioner's own `engagement` overrides it)")
     referral_rate: float = Field(0.6, ge=0.0, le=1.0, description="Share of eligible unassigned clients that fully engaged statutory partners refer into a contract each month (assumption)")
     self_referral: float = Field(0.1, ge=0.0, le=1.0, description="Share of eligible unassigned clients who reach a contracted service each month without a statutory referral (assumption)")
 
@@ -182,21 +183,23 @@ class Relationships(_Section):
 
 
 class Clients(_Section):
-    reoffending_annual: float = Field(0.25, ge=0.0, le=1.0, description="Annual proven reoffending without support (Ministry of Justice: about a quarter)")
-    support_effect: float = Field(0.3, ge=0.0, le=1.0, description="Relative cut in reoffending when all of a client's needs are met (women's centres: 1-9 points)")
+    reoffending_annual: float = Field(0.3, ge=0.0, le=1.0, description="Annual proven reoffending of a client none of whose needs is met; with the support clients get, the clients' rate is about a quarter (Ministry of Justice; calibrated)")
+    support_effect: float = Field(0.5, ge=0.0, le=1.0, description="Relative cut in reoffending when all of a client's needs are met; sets the gap between joined-up and partial support (women's centres, Justice Data Lab: 1-9 points; calibrated)")
     breach_monthly: float = Field(0.01, ge=0.0, le=1.0, description="Monthly chance of breach for a disengaged client on a court order (Inspire: 3 breaches in 40 orders)")
     hours_per_need: float = Field(3.0, gt=0.0, le=100.0, description="Staff hours a month to support one need of one client")
     referral_base: float = Field(0.35, ge=0.0, le=1.0, description="Chance that a referral to a partner succeeds with no frontline tie, on separate sites")
     referral_tie_effect: float = Field(0.45, ge=0.0, le=1.0, description="Added chance of referral success at full frontline tie strength")
+    referral_awareness: float = Field(0.5, ge=0.0, le=1.0, description="Chance a worker refers a need to a partner whose frontline staff they do not know; rises to 1 with a full frontline tie (informal introductions; assumption)")
     referral_co_location: float = Field(0.0, ge=0.0, le=1.0, description="Direct added chance of referral success on one site (a warm handover); 0 by default, so co-location acts only through the frontline ties it builds")
     signposting: float = Field(0.15, ge=0.0, le=1.0, description="Chance a need outside the provider's partnership is met by signposting to local provision")
+    generalist_effect: float = Field(0.4, ge=0.0, le=1.0, description="Chance that a key worker with time to spare meets a client's need outside the charity's specialisms (against 1 for a specialist; assumption)")
     engagement_memory: float = Field(0.8, ge=0.0, le=1.0, description="Share of last month's engagement a client keeps; the rest follows the share of needs met this month (assumption)")
     engagement_effect: float = Field(0.5, ge=0.0, le=1.0, description="Share of the support offered that a fully disengaged client misses (attendance; assumption)")
     restart_engagement: float = Field(0.5, ge=0.0, le=1.0, description="Share of engagement a client keeps when support restarts from scratch (a new worker, no record; assumption)")
 
 
 class SystemChange(_Section):
-    learning_rate: float = Field(0.01, ge=0.0, le=1.0, description="Monthly fall in system barriers from a long-running, well-related partnership")
+    learning_rate: float = Field(0.15, ge=0.0, le=1.0, description="Monthly fall in system barriers from a long-running, well-related partnership")
     horizon_months: int = Field(36, ge=1, le=600, description="Funding horizon at which partners invest fully in relationships and system change")
     barrier_effect: float = Field(0.3, ge=0.0, le=1.0, description="How much system barriers reduce referral and signposting success")
     relapse: float = Field(0.002, ge=0.0, le=1.0, description="Monthly drift of barriers back up without sustained partnership work")

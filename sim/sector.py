@@ -112,8 +112,9 @@ class SectorState:
         self.demand_hours = np.zeros(n)
 
     def pressure(self) -> np.ndarray:
-        """Under financial pressure: reserves below half their target, or spending above income."""
-        return self.alive & ((self.reserves < 0.5 * self.reserves_target) | (self.spending > 1.05 * self.income))
+        """Under financial pressure: reserves below one month of spending (or below zero)."""
+        spend = np.where(self.spending > 0, self.spending, self.own_funds)
+        return self.alive & (self.reserves < spend)
 
     def delivery_hours(self, supervision: float = 0.0) -> np.ndarray:
         """Hours a month left for clients after supervision of volunteers, monitoring and partnership work."""

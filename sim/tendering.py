@@ -125,9 +125,13 @@ def fit(model: PartnershipModel, lot: np.ndarray, domains: np.ndarray) -> np.nda
 
 def charity_free_funds(model: PartnershipModel) -> np.ndarray:
     """Own money each charity could put into a contract each month (:func:`sim.rules.free_funds`)."""
-    s = model.sector
-    return free_funds(s.own_funds * model.other_income_factor(), s.reserves, s.reserves_target,
-                      model.scenario.commissioning.contract_months)
+    key = (model.month, model.counters["exits"])
+    if model.cache.get("free_funds_key") != key:  # finance changes them once a month
+        s = model.sector
+        model.cache["free_funds"] = free_funds(s.own_funds * model.other_income_factor(), s.reserves,
+                                               s.reserves_target, model.scenario.commissioning.contract_months)
+        model.cache["free_funds_key"] = key
+    return model.cache["free_funds"]
 
 
 def intentions(model: PartnershipModel, lot: Lot, taken: set[int]) -> np.ndarray:
@@ -145,16 +149,19 @@ def intentions(model: PartnershipModel, lot: Lot, taken: set[int]) -> np.ndarray
     # a lead delivers what the money buys; it must carry its coordination and the cost of bidding
     lead_cost = coordination_cost(model, "alliance", True) + bid_cost(model, lot, share_core)
     part = max(1.0 - share_core, 0.0) / 3.0  # a typical partner's part of the work
-    join_cost = subsidy_needed(part, lot.value, lot.cost) + coordination_cost(model, "alliance", False) + bid_cost(model, lot, part)
+    absorbed = sc.partnership.subsidy_tolerance * part * lot.cost
+    join_cost = max(subsidy_needed(part, lot.value, lot.cost) - absorbed, 0.0) + coordination_cost(model, "alliance", False) \
+        + bid_cost(model, lot, part)
     funds = charity_free_funds(model)
-    intent = bid_intent(f, funds, lead_cost, join_cost, sc.partnership.enabled)
+    access = np.where(s.alive, s.presence[:, lot.places].mean(axis=1), 0.0)
+    intent = bid_intent(f, access, funds, lead_cost, join_cost, sc.partnership.enabled)
     if taken:
         intent[list(taken)] = 0
     if any(overrides_rule(cls, Charity, "bid_intent") for cls in model.charity_classes):
-        for i in np.flatnonzero(s.alive & (f > 0)):
+        for i in np.flatnonzero(s.alive & (access > 0)):
             agent = model.charity(int(i))
             if overrides_rule(type(agent), Charity, "bid_intent") and int(i) not in taken:
-                intent[i] = agent.bid_intent(lot, float(f[i]), float(funds[i]), lead_cost, join_cost)
+                intent[i] = agent.bid_intent(lot, float(f[i]), float(access[i]), float(funds[i]), lead_cost, join_cost)
     return np.where(s.alive, intent, 0)
 
 
@@ -356,30 +363,45 @@ def defect(model: PartnershipModel, partnership: Partnership, value_change: floa
     return defectors
 
 
-def split_caseload(model: PartnershipModel, lot: Lot, bid: Bid) -> dict[int, float]:
+def split_caseload(model: PartnershipModel, lot: Lot, bid: Bid, previous: Contract | None = None) -> dict[int, float]:
     """Each member's share of the contract's money; members who cannot carry their part drop out.
 
     The lead keeps ``lead_core_share`` of the work (all of it alone); the rest
-    follows each partner's contribution (needs and places it covers). A
-    partner accepts its share only if it can carry its part of the shortfall
-    and its coordination from its own money
+    follows each partner's contribution (needs and places it covers). Who
+    carries a change in value depends on the form: in a consortium (or a
+    one-stop shop) every member's money moves with the contract's, so a cut
+    is shared; in an alliance the lead holds the contract and keeps its
+    subcontractors' money where it was, absorbing the cut itself as far as its
+    own funds allow. A partner accepts its share only if it can carry the rest
+    of its part's cost and its coordination from its own money
     (:meth:`~sim.agents.Charity.accepts_share`); if it cannot, it leaves and
-    the rest is split again.
+    the rest is split again, the smallest contributor first.
     """
     sc = model.scenario
     s = model.sector
     funds = charity_free_funds(model)
     members = [m for m in bid.members if m != bid.lead]
+    holder = bid.partnership
+    form = holder.form if holder is not None and holder.is_group else "alliance"
+    trend = model.funding_factor() / previous.funding_at_start if previous is not None and previous.funding_at_start > 0 else 1.0
     while True:
         contributions = {m: 1.0 + float((s.specialisms[m] & lot.domains).sum()) + float(s.presence[m, lot.places].sum())
                          for m in members}
         core = sc.partnership.lead_core_share if members else 1.0
         total = sum(contributions.values())
         fractions = {bid.lead: core, **{m: (1.0 - core) * w / total for m, w in contributions.items()}}
-        form = "alliance" if members else "single"
+        money = {m: lot.value * f for m, f in fractions.items()}
+        if form == "alliance" and previous is not None and holder is previous.holder:
+            for m in members:  # subcontracts keep their money; the lead absorbs what it can
+                kept = previous.shares.get(m, 0.0) * trend
+                extra = min(max(kept - money[m], 0.0), max(money[bid.lead] - 1e-9, 0.0))
+                if extra > 0 and funds[bid.lead] >= extra:
+                    money[m] += extra
+                    money[bid.lead] -= extra
         leaving = []
         for m in members:
-            cost = subsidy_needed(fractions[m], lot.value, lot.cost) + coordination_cost(model, form, False)
+            own_part = max(fractions[m] * lot.cost - money[m], 0.0)
+            cost = own_part + coordination_cost(model, form, False)
             if not model.charity(m).accepts_share(lot, fractions[m], float(funds[m]), cost):
                 leaving.append(m)
         if not leaving:
@@ -387,7 +409,7 @@ def split_caseload(model: PartnershipModel, lot: Lot, bid: Bid) -> dict[int, flo
         model.counters["withdrawals"] += len(leaving)
         drop = min(leaving, key=lambda m: contributions[m])  # the smallest leaves first, then the rest reconsider
         members.remove(drop)
-    return {m: lot.value * f for m, f in fractions.items()}
+    return money
 
 
 def award(model: PartnershipModel, lot: Lot, bid: Bid, previous: Contract | None) -> Contract:
@@ -397,7 +419,7 @@ def award(model: PartnershipModel, lot: Lot, bid: Bid, previous: Contract | None
 
     s = model.sector
     commissioner = lot.commissioner
-    shares = split_caseload(model, lot, bid)
+    shares = split_caseload(model, lot, bid, previous)
     holder = bid.partnership
     if holder is None or not holder.active:
         holder = form_partnership(model, list(shares), bid.lead, commissioned=True)
