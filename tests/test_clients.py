@@ -144,8 +144,9 @@ def test_remove_compacts_every_state():
 class TestExitHazards:
     sc = sim.load_scenario("baseline")
 
-    def hazards(self, met, engagement=0.5, court=True, risk=1.0, n=5):
-        return exit_hazards(self.sc, np.full(n, risk), np.full(n, met), np.full(n, engagement), np.full(n, court))
+    def hazards(self, met, engagement=0.5, court=True, risk=1.0, n=5, custody=False):
+        return exit_hazards(self.sc, np.full(n, risk), np.full(n, met), np.full(n, engagement), np.full(n, court),
+                            np.full(n, custody))
 
     def test_met_needs_lower_reoffending(self):
         r_none, _ = self.hazards(0.0)
@@ -170,10 +171,27 @@ class TestExitHazards:
     def test_engagement_lowers_breach(self):
         assert np.all(self.hazards(0.5, engagement=0.1)[1] > self.hazards(0.5, engagement=0.9)[1])
 
+    def test_support_lowers_breach(self):
+        assert np.all(self.hazards(0.9, engagement=0.5)[1] < self.hazards(0.1, engagement=0.5)[1])
+
+    def test_breach_follows_engagement_and_support(self):
+        _, b = self.hazards(0.25, engagement=0.5)
+        assert b[0] == pytest.approx(self.sc.clients.breach_monthly * (2.0 - 0.5 - 0.25))
+        _, b_full = self.hazards(1.0, engagement=1.0)
+        assert np.all(b_full == 0)  # fully engaged and fully supported: no breach
+
+    def test_nobody_reoffends_in_custody(self):
+        for met in (0.0, 0.5, 1.0):
+            for risk in (0.5, 1.0, 5.0):
+                r_in, _ = self.hazards(met, risk=risk, custody=True)
+                r_out, _ = self.hazards(met, risk=risk, custody=False)
+                assert np.all(r_in == 0) and np.all(r_out > 0)
+
     def test_are_probabilities(self):
         rng = np.random.default_rng(0)
         n = 1000
-        r, b = exit_hazards(self.sc, rng.lognormal(0, 1.5, n), rng.random(n), rng.random(n), rng.random(n) < 0.5)
+        r, b = exit_hazards(self.sc, rng.lognormal(0, 1.5, n), rng.random(n), rng.random(n), rng.random(n) < 0.5,
+                            rng.random(n) < 0.3)
         assert np.all((r >= 0) & (r <= 1))
         assert np.all(b >= 0)
 
@@ -181,7 +199,8 @@ class TestExitHazards:
 def test_client_flows_balance_in_a_model():
     sc = sim.load_scenario("baseline", {"run.months": 18, "sector.charities": 40, "demand.clients": 500})
     model = sim.PartnershipModel(sc, seed=11)
-    assert model.clients.flows.arrived == 500 == len(model.clients)
+    assert model.clients.flows.arrived == len(model.clients)  # the flows restart at month 0, after the burn-in
+    assert 0.7 * 500 < len(model.clients) < 1.3 * 500
     for _ in range(18):
         model.step()
         f = model.clients.flows
@@ -191,3 +210,36 @@ def test_client_flows_balance_in_a_model():
     assert f.completed > 0 and f.reoffended > 0
     # arrivals keep the population near its target
     assert 0.7 * 500 < len(model.clients) < 1.3 * 500
+
+
+def test_people_in_custody_never_reoffend_in_a_model():
+    """Everyone in prison and nobody released: no reoffending at all; released, some reoffend."""
+    kw = {"run.months": 12, "run.burn_in": 6, "sector.charities": 40, "demand.clients": 400,
+          "demand.custody_share": 1.0, "demand.sentence_months": 240.0}
+    inside = sim.load_scenario("baseline", kw)
+    no_release = sim.PartnershipModel.phases.without("releases")
+    for seed in sim.replication_seeds(inside, 2):
+        model = sim.PartnershipModel(inside, seed=seed, phases=no_release)
+        model.run_for(12)
+        assert model.clients.in_custody().all()
+        assert model.clients.flows.reoffended == 0 and model.clients.flows.releases == 0
+        assert model.clients.flows.completed > 0  # time passed and support ended in other ways
+        assert np.isnan(model.current["reoffending_rate"])  # nobody in the community: no data
+    released = sim.load_scenario("baseline", {**kw, "demand.sentence_months": 2.0})
+    model = sim.PartnershipModel(released, seed=sim.replication_seeds(released, 1)[0])
+    model.run_for(12)
+    assert model.clients.flows.releases > 0
+    assert model.clients.flows.reoffended > 0
+    assert not model.clients.in_custody().all()
+
+
+def test_release_moves_prisoners_to_the_community():
+    sc = sim.load_scenario("baseline", {"run.burn_in": 0, "sector.charities": 30, "demand.clients": 300,
+                                        "demand.custody_share": 1.0, "demand.sentence_months": 1.0})
+    model = sim.PartnershipModel(sc, seed=3)
+    cl = model.clients
+    assert cl.in_custody().all()
+    rows = cl.release(1.0)  # a monthly chance of one: everyone goes
+    assert rows.size == len(cl) and cl.flows.releases == len(cl)
+    assert not cl.in_custody().any()
+    assert np.isin(cl.locality, model.community).all()
