@@ -32,8 +32,8 @@ class Willing(sim.Charity):
     worth forming: it takes the bidding economics out of the way.
     """
 
-    def bid_intent(self, lot, fit, funds, lead_cost, join_cost):
-        return 2 if fit > 0 else 0
+    def bid_intent(self, lot, fit, access, funds, lead_cost, join_cost):
+        return 2 if fit > 0 else (1 if access > 0 else 0)
 
     def accepts_invitation(self, lot, lead, expected_share, lead_tie):
         return True

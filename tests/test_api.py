@@ -42,7 +42,11 @@ def test_model_is_a_mesa_model_with_charity_agents():
     sc = sim.load_scenario("baseline", {"run.months": 6, "sector.charities": 30, "demand.clients": 100})
     model = sim.PartnershipModel(sc, seed=1)
     assert isinstance(model, mesa.Model)
-    assert len(model.charities) == 30
+    assert model.sector.n == 30
+    assert len(model.charities) == int(model.sector.alive.sum()) > 0  # the operating ones (the burn-in may close some)
+    fresh = sim.PartnershipModel(sim.load_scenario("baseline", {"run.burn_in": 0, "sector.charities": 30,
+                                                                "demand.clients": 100}), seed=1)
+    assert len(fresh.charities) == 30
     assert all(isinstance(a, sim.Charity) for a in model.charities)
     assert len(model.agents.select(agent_type=sim.Commissioner)) == len(sc.commissioners)
     c = model.charity(0)
@@ -157,3 +161,41 @@ def test_load_scenario_overrides_and_errors():
         sim.load_scenario("baseline", {"demand.needs_count_probs": [0.5, 0.2]})  # must sum to 1
     with pytest.raises(sim.ScenarioError):
         sim.load_scenario("baseline", {"events": [{"month": 3, "kind": "retender", "commissioner": "Nobody"}]})
+
+
+def test_an_empty_denominator_gives_nan_not_a_default():
+    sc = sim.load_scenario("baseline", {"run.months": 3, "run.burn_in": 0, "sector.charities": 30, "demand.clients": 100,
+                                        "partnership.enabled": False, "demand.transfer_rate": 0.0})
+    model = sim.PartnershipModel(sc, seed=1)
+    model.run_for(3)
+    frame = model.monthly_frame()
+    assert (frame["partnerships_active"] == 0).all()
+    assert frame["partnership_size_mean"].isna().all()  # no partnerships: no mean size, not 0
+    assert frame["continuity_on_transfer"].isna().all()  # no transfers: no continuity, not 1
+    assert frame["needs_met_share"].iloc[1:].notna().all()  # where there is data (clients served), there is a value
+    table = sim.summarise(frame.tail(1))
+    assert np.isnan(table.loc["partnership_size_mean", "mean"])
+
+
+@pytest.mark.parametrize("key", ["sector.other_income_share", "commissioning.min_post_months",
+                                 "commissioning.post_cost", "clients.continuity_loss"])
+def test_removed_keys_are_rejected(key):
+    with pytest.raises(sim.ScenarioError) as err:
+        sim.load_scenario("baseline", {key: 1})
+    assert key.split(".")[1] in str(err.value)
+
+
+def test_every_choice_is_a_method_a_subclass_can_override():
+    class NeverBids(sim.Charity):
+        def bid_intent(self, lot, fit, access, funds, lead_cost, join_cost):
+            return 0
+
+    sc = sim.load_scenario("baseline", {"run.months": 3, "run.burn_in": 6, "sector.charities": 30, "demand.clients": 100})
+    default = sim.PartnershipModel(sc, seed=1)
+    assert default.contracts
+    model = sim.PartnershipModel(sc, seed=1, charity_cls=NeverBids)
+    model.run_for(3)
+    assert not model.contracts and (model.monthly_frame()["contracts_active"] == 0).all()
+    for name in ("bid_intent", "accepts_invitation", "accepts_share", "subcontract_share", "defection_chance",
+                 "search_chance"):
+        assert callable(getattr(sim.Charity, name)), name

@@ -87,28 +87,42 @@ class TestFreeFunds:
 
 
 class TestBidIntent:
-    fit = np.array([0.0, 0.5, 0.5, 0.5, 1.0])
-    funds = np.array([1e6, 1_000.0, 300.0, 10.0, 1e6])
+    fit = np.array([0.0, 0.5, 0.5, 0.5, 1.0, 0.0])
+    access = np.array([0.0, 0.5, 0.5, 0.5, 1.0, 1.0])  # the last brings only access to the lot's places
+    funds = np.array([1e6, 1_000.0, 300.0, 10.0, 1e6, 1e6])
 
-    def test_lead_join_or_stay_out_by_funds_and_fit(self):
-        out = rules.bid_intent(self.fit, self.funds, lead_cost=500.0, join_cost=200.0, partnering=True)
-        assert out.tolist() == [0, 2, 1, 0, 2]  # no fit, no bid however rich
+    def test_lead_join_or_stay_out_by_funds_fit_and_access(self):
+        out = rules.bid_intent(self.fit, self.access, self.funds, lead_cost=500.0, join_cost=200.0, partnering=True)
+        # no fit and no access: no bid however rich; access alone: join, never lead
+        assert out.tolist() == [0, 2, 1, 0, 2, 1]
 
     def test_without_partnering_nobody_joins(self):
-        out = rules.bid_intent(self.fit, self.funds, 500.0, 200.0, partnering=False)
-        assert out.tolist() == [0, 2, 0, 0, 2]
+        out = rules.bid_intent(self.fit, self.access, self.funds, 500.0, 200.0, partnering=False)
+        assert out.tolist() == [0, 2, 0, 0, 2, 0]
 
     def test_a_small_charity_can_lead_a_cheap_lot(self):
-        small_funds = np.array([40.0])
-        assert rules.bid_intent(np.array([1.0]), small_funds, 30.0, 10.0, True)[0] == 2
-        assert rules.bid_intent(np.array([1.0]), small_funds, 3_000.0, 10.0, True)[0] == 1
+        one, small_funds = np.array([1.0]), np.array([40.0])
+        assert rules.bid_intent(one, one, small_funds, 30.0, 10.0, True)[0] == 2
+        assert rules.bid_intent(one, one, small_funds, 3_000.0, 10.0, True)[0] == 1
 
-    def test_a_dearer_lot_has_fewer_leads(self):
+    def test_a_dearer_lot_has_fewer_leads_and_joiners(self):
         rng = np.random.default_rng(1)
         fit, funds = rng.random(200), rng.lognormal(6, 1.5, 200)
-        cheap = (rules.bid_intent(fit, funds, 200.0, 50.0, True) == 2).sum()
-        dear = (rules.bid_intent(fit, funds, 2_000.0, 50.0, True) == 2).sum()
-        assert cheap > dear
+        cheap = rules.bid_intent(fit, fit, funds, 200.0, 50.0, True)
+        dear = rules.bid_intent(fit, fit, funds, 2_000.0, 500.0, True)
+        assert (cheap == 2).sum() > (dear == 2).sum()
+        assert (cheap >= 1).sum() > (dear >= 1).sum()
+
+
+class TestAcceptsShare:
+    def test_keeps_its_part_if_its_funds_cover_the_cost(self):
+        assert rules.accepts_share(1_000.0, 800.0, 0.0)
+        assert not rules.accepts_share(500.0, 800.0, 0.0)
+
+    def test_what_it_absorbs_lowers_the_money_needed(self):
+        assert not rules.accepts_share(500.0, 800.0, 200.0)
+        assert rules.accepts_share(500.0, 800.0, 300.0)
+        assert rules.accepts_share(0.0, 800.0, 800.0)
 
 
 class TestAcceptsInvitation:
