@@ -214,6 +214,7 @@ class Controller:
             monthly = run.wait(on_progress=lambda done, total: self.compare_progress.set((done, total)))
             diffs = comparison.differences(monthly, against=meta["against"], verdicts=not meta["mismatch"])
             meta["seconds"] = round(time.monotonic() - started, 1)
+            self.compare_progress.set((0, 0))
             self.compare_result.set(dict(meta, differences=diffs, monthly=monthly))
         except RuntimeError as err:
             self.compare_error.set(str(err))

@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from . import comparison
-from .texts import TIME_SERIES, is_integer, is_percent, label, metric, unit_text
+from .texts import TIME_SERIES, axis_text, is_integer, is_percent, label, metric, unit_text
 
 BASELINE_COLOUR = "#718096"
 SCENARIO_COLOUR = "#2b6cb0"
@@ -84,7 +84,7 @@ def value_axis(name: str, values) -> dict:
     decimals = next(d for d in range(7) if abs(step * 10 ** d - round(step * 10 ** d)) < 1e-9)
     return {"range": (low, high), "dtick": step, "tick0": low,
             "tickformat": f",.{decimals}f", "ticksuffix": "%" if is_percent(name) else "",
-            "title": unit_text(name)}
+            "title": axis_text(name)}
 
 
 def hover_format(name: str) -> str:

@@ -30,6 +30,12 @@ UNIT_TEXT: dict[str, str] = {
     "hours": "hours a month",
 }
 
+#: The unit as a chart's axis title (short, so it fits beside the axis).
+UNIT_AXIS: dict[str, str] = {
+    "count": "number", "clients": "clients", "share": "%", "rate": "% a year", "strength": "tie strength (0-1)",
+    "index": "index (start = 1)", "ratio": "ratio", "pounds": "£ a month", "hours": "hours a month",
+}
+
 #: How to read a number of this unit, for the help beside it.
 UNIT_HELP: dict[str, str] = {
     "strength": "Tie strength runs from 0 (the organisations do not work together) to 1 (the closest working "
@@ -75,6 +81,10 @@ def unit_text(name: str) -> str:
     return UNIT_TEXT.get(metric(name).unit, metric(name).unit)
 
 
+def axis_text(name: str) -> str:
+    return UNIT_AXIS.get(metric(name).unit, metric(name).unit)
+
+
 def help_text(name: str) -> str:
     """Meaning plus how to read the number (for the help beside a figure)."""
     m = metric(name)
@@ -110,7 +120,7 @@ def format_value(name: str, value) -> str:
         return f"{value:.2f}"
     if m.unit == "pounds":
         return f"£{value:,.0f}"
-    if m.integer or abs(value) >= 100 or abs(value - round(value)) < 1e-9:
+    if abs(value) >= 100 or abs(value - round(value)) < 1e-9:  # a mean of counts keeps its decimal
         return f"{value:,.0f}"
     return f"{value:.1f}"
 

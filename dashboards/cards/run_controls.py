@@ -25,6 +25,6 @@ def RunControls(ctl: Controller):
             end = " (end of the run)" if s.finished else ""
             solara.Text(f"Month {s.month} of {s.horizon}{end}", classes=["month-label"])
         solara.Select(label="Play speed", values=list(PLAY_SPEEDS), value=ctl.speed.value, on_value=ctl.speed.set,
-                      classes=["speed-select"], style="max-width: 240px;", dense=True)
+                      classes=["speed-select"], style="min-width: 270px; max-width: 300px;", dense=True)
         if s.scenario is not None:
             solara.Text(s.scenario.run.title, classes=["run-title"])

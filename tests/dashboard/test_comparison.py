@@ -1,4 +1,4 @@
-"""The comparison with the baseline: planning, paired differences, readings, background runs."""
+"""Like-for-like comparison: planning, paired differences, readings, size mismatch, background runs."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def test_paired_difference_with_confidence_interval():
 
 def test_readings_in_plain_words():
     worse = comparison.reading("reoffending_rate", 0.20, 0.25, 0.05, 0.03, 0.07)
-    assert worse.startswith("Reoffending is higher") and "worse" in worse and "25%" in worse
+    assert worse.startswith("Reoffending (a year) is higher") and "worse" in worse and "25%" in worse
     unclear = comparison.reading("charity_closures", 3.0, 3.4, 0.4, -0.5, 1.3)
     assert unclear.startswith("Charity closures: no clear difference")
     same = comparison.reading("defections", 2.0, 2.0, 0.0, 0.0, 0.0)
@@ -56,8 +56,40 @@ def test_readings_in_plain_words():
     neutral = comparison.reading("partnerships_active", 4.0, 6.0, 2.0, 1.0, 3.0)
     assert "better" not in neutral and "worse" not in neutral
     own = comparison.reading("reoffending_rate", 0.20, 0.25, 0.05, 0.03, 0.07, against="without your changes")
-    assert own.startswith("Reoffending is higher than without your changes")
-    assert "not enough runs" in comparison.reading("defections", math.nan, 1.0, math.nan, math.nan, math.nan)
+    assert own.startswith("Reoffending (a year) is higher than without your changes")
+    assert "no data in one of the two" in comparison.reading("defections", math.nan, 1.0, math.nan, math.nan, math.nan)
+    assert "no data in either" in comparison.reading("defections", math.nan, math.nan, math.nan, math.nan, math.nan)
+
+
+def test_no_verdict_when_the_two_differ_in_size():
+    judged = comparison.reading("charity_closures", 4.2, 0.6, -3.6, -4.5, -2.7, against="the baseline")
+    assert "better" in judged
+    unjudged = comparison.reading("charity_closures", 4.2, 0.6, -3.6, -4.5, -2.7, against="the baseline",
+                                  verdicts=False)
+    assert "lower" in unjudged and "better" not in unjudged and "worse" not in unjudged
+
+
+def test_size_mismatch_names_what_differs_and_policy_does_not_count():
+    inspire, halved, base = (sim.load_scenario(n) for n in ("inspire", "inspire_halved", "baseline"))
+    assert comparison.size_mismatch(inspire, halved) == []
+    found = comparison.size_mismatch(halved, base)
+    assert "60 charities against 150" in found and any("clients" in f for f in found)
+
+
+def test_same_setup_ignores_titles_but_not_levers():
+    inspire = sim.load_scenario("inspire")
+    retitled = sim.load_scenario("inspire", overrides={"run.title": "Another name"})
+    assert comparison.same_setup(inspire, retitled)
+    assert not comparison.same_setup(inspire, sim.load_scenario("inspire_halved"))
+
+
+def test_comparison_export_is_readable_and_rounded():
+    monthly = fake_monthly([0.30, 0.32, 0.31], [0.40, 0.43, 0.41])
+    frame = comparison.differences_frame(comparison.differences(monthly, ["joined_up_share"]),
+                                         {"baseline": "Inspire", "scenario": "Your setup"})
+    row = frame.iloc[0]
+    assert row["Metric"] == "Joined-up support" and row["Inspire (end of run)"] == "31%"
+    assert row["difference"] == pytest.approx(10.33, abs=0.01) and row["Difference"] == "+10.3 points"
 
 
 def test_bands_give_mean_and_interval_per_arm_and_month():
