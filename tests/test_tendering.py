@@ -134,7 +134,9 @@ def test_a_small_charity_chooses_to_lead_a_cheap_local_lot(small_scenario):
     for lot in lots:
         intent = tendering.intentions(model, lot, set())
         f = tendering.fit(model, lot.places, lot.domains)
-        assert np.all(intent[f <= 0] == 0), "nobody bids where it neither works nor serves a funded need"
+        assert np.all(intent[f <= 0] < 2), "nobody leads where it neither works nor serves a funded need"
+        away = ~model.sector.presence[:, lot.places].any(axis=1)
+        assert np.all(intent[away] == 0), "nobody bids for a lot where it does not work"
         small_leads += int(np.sum((intent == 2) & (s.band <= 1)))
     assert small_leads > 0, "some small charity chooses to lead a local lot"
     # without money of its own nobody can lead
