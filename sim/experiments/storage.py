@@ -59,7 +59,8 @@ def code_version() -> dict[str, str]:
 
 
 def _atomic_write_bytes(target: Path, data: bytes) -> None:
-    tmp = target.with_name(target.name + ".tmp")
+    # a temporary name of this process's own: two writers never rename each other's file away
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as fh:
         fh.write(data)
         fh.flush()
