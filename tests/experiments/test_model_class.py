@@ -74,3 +74,20 @@ def test_a_bad_model_is_one_clear_line(tmp_path, model, needle):
     with pytest.raises(ExperimentError, match="experiment.model") as err:
         load_experiment(_write(tmp_path, model=model, name="bad"))
     assert needle in str(err.value) and "\n" not in str(err.value)
+
+
+def test_run_and_compare_take_a_model_class_and_report_its_metric(capsys):
+    import json
+
+    from sim.cli import main
+
+    small = ["--seeds", "2", "--months", "3", "--set", "sector.charities=20", "--set", "demand.clients=80"]
+    assert main(["run", "baseline", *small, "--model", "toy_models:CountingModel", "--json"]) == 0
+    assert "contracts_running" in json.loads(capsys.readouterr().out)["metrics"]
+    assert main(["compare", "baseline", "inspire", *small, "--workers", "0", "--model", "toy_models:CountingModel",
+                 "--metrics", "contracts_running,contracts_active", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert set(payload["metrics"]) == {"contracts_running", "contracts_active"}
+    assert payload["metrics"]["contracts_running"]["relevance"] == 0.5
+    assert main(["compare", "baseline", "inspire", *small, "--metrics", "contracts_running"]) == 2
+    assert "unknown metric 'contracts_running'" in capsys.readouterr().err
