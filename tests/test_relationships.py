@@ -11,6 +11,9 @@ import sim
 from sim.relationships import RelationshipNetwork, decay, growth
 from sim.scenario import Relationships
 
+from conftest import per_seed, small
+from helpers import ALPHA, Willing, greater, mean_after
+
 
 def net(n: int = 10, **params) -> RelationshipNetwork:
     return RelationshipNetwork(n, Relationships(**params))
@@ -176,15 +179,27 @@ def test_strengths_stay_in_unit_interval(ops, decay_m, decay_f, dmg, init):
 
 
 def test_model_ties_stay_in_unit_interval_and_partners_know_each_other():
-    sc = sim.load_scenario("inspire", {"run.months": 18, "sector.charities": 40, "demand.clients": 300})
-    model = sim.PartnershipModel(sc, seed=7)
+    sc = sim.load_scenario("inspire", {"run.months": 18, "run.burn_in": 12, "sector.charities": 40, "demand.clients": 300})
+    model = sim.PartnershipModel(sc, seed=7, charity_cls=Willing)  # a partnership holds the contract
     for _ in range(18):
         model.step()
         n = model.network
         assert np.all((n.managerial >= 0) & (n.managerial <= 1))
         assert np.all((n.frontline >= 0) & (n.frontline <= 1))
+    checked = 0
     for c in model.contracts.values():
         members = np.asarray(c.holder.members)
         if members.size >= 2:
             a, b = model.network.pairs_within(members)
             assert np.all(model.network.edge_index(a, b) >= 0)
+            checked += 1
+    assert checked > 0
+
+
+def test_statutory_engagement_grows_partners_managerial_ties():
+    """Statutory partners who attend governance (engagement) make the contact that builds managerial ties."""
+    fn = mean_after("rel_partner_managerial_mean")
+    engaged = small("inspire", run__burn_in=12, statutory__engagement=1.0)
+    absent = small("inspire", run__burn_in=12, statutory__engagement=0.0)
+    a, b = per_seed(engaged, fn, charity_cls=Willing), per_seed(absent, fn, charity_cls=Willing)
+    assert greater(a, b) < ALPHA
