@@ -245,7 +245,8 @@ def format_table(rows: list[MetricComparison], label_a: str, label_b: str, corre
     from .text import clean_text
 
     label_a, label_b = clean_text(label_a), clean_text(label_b)
-    head = (f"{'metric':<28} {label_a[:12]:>12} {label_b[:12]:>12} {'B - A':>10} {'95% CI':>21} {'p':>8} "
+    # the columns are A and B; their full labels follow the table (truncated labels can look alike)
+    head = (f"{'metric':<28} {'A':>12} {'B':>12} {'B - A':>10} {'95% CI':>21} {'p':>8} "
             f"{'p adj.':>8} {'effect':>7}")
     lines = [head, "-" * len(head)]
     for r in rows:
