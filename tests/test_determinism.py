@@ -94,3 +94,17 @@ def test_same_result_in_fresh_processes_with_different_hash_seeds():
         assert out.returncode == 0, out.stderr
         digests.add(out.stdout.strip())
     assert len(digests) == 1
+
+
+def test_the_burn_in_is_seeded_and_unrecorded():
+    sc = sim.load_scenario("baseline", {**OVERRIDES, "run.burn_in": 12})
+    a, b = sim.PartnershipModel(sc, seed=5), sim.PartnershipModel(sc, seed=5)
+    assert a.month == 0 and np.array_equal(a.sector.reserves, b.sector.reserves)
+    assert np.array_equal(a.sector.staff_hours, b.sector.staff_hours)
+    first = a.monthly_frame()
+    assert list(first["month"]) == [0]  # the burn-in months are not recorded
+    assert first.loc[0, "charity_closures"] == 0 and first.loc[0, "defections"] == 0  # counts restart at month 0
+    assert a.clients.flows.arrived == len(a.clients)
+    assert a.contracts, "contracts were let in the burn-in"
+    none = sim.PartnershipModel(sim.load_scenario("baseline", {**OVERRIDES, "run.burn_in": 0}), seed=5)
+    assert not none.contracts and not np.array_equal(none.sector.staff_hours, a.sector.staff_hours)
