@@ -16,7 +16,9 @@ import sim
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: The size every model-level mechanism test starts from.
+#: The size every model-level mechanism test starts from. It keeps the scenario's burn-in
+#: (``run.burn_in``, unrecorded months before month 0); a test where starting in equilibrium
+#: does not matter may shorten it (``run__burn_in=12``) to build its models faster.
 SMALL = {"run.months": 24, "sector.charities": 60, "demand.clients": 600}
 
 
