@@ -111,3 +111,27 @@ def test_with_no_spare_capacity_anywhere_clients_wait(small_scenario):
     assert np.all(model.clients.provider < 0)
     delivery.serve(model)
     assert model.month_stats["waiting"] == len(model.clients)
+
+
+def test_contract_clients_are_spread_over_partners_in_proportion_to_their_shares(small_scenario):
+    model = sim.PartnershipModel(small_scenario("inspire", run__burn_in=12), seed=1, charity_cls=Willing)
+    contract = next(c for c in model.contracts.values() if len(c.delivering) >= 3)
+    tables = delivery.ProviderTables(model)
+    loc = int(contract.lot[0])
+    present = [m for m in contract.delivering if model.sector.presence[m, loc]]
+    n = 20_000
+    draw = (np.arange(n) + 0.5) / n
+    who = tables.provider(np.full(n, contract.cid), np.full(n, loc), draw)
+    assert set(np.unique(who)) == set(present)
+    total = sum(contract.shares[m] for m in present)
+    for m in present:
+        assert np.mean(who == m) == pytest.approx(contract.shares[m] / total, abs=1e-3)
+
+
+def test_key_work_meets_other_needs_with_spare_hours(small_scenario, seeded_values):
+    kw = dict(run__months=12, run__burn_in=12)
+    keywork = small_scenario(clients__generalist_effect=1.0, **kw)
+    specialist_only = small_scenario(clients__generalist_effect=0.0, **kw)
+    fn = mean_after("needs_met_share", start=1)
+    a, b = seeded_values(keywork, fn, n=6), seeded_values(specialist_only, fn, n=6)
+    assert greater(a, b) < ALPHA
