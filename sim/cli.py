@@ -13,7 +13,7 @@ import os
 import sys
 import warnings
 
-from .errors import UsageError
+from .errors import UsageError, WorkFailed
 from .scenario import ScenarioError
 
 __all__ = ["UsageError", "build_parser", "main"]
@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as err:
         print(f"partnersim: error: {err}", file=sys.stderr)
         return 2
+    except WorkFailed as err:
+        print(f"partnersim: error: {err}", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # `partnersim schema | head`: the reader has gone, which is not an error
         try:
             devnull = os.open(os.devnull, os.O_WRONLY)

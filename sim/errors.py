@@ -3,3 +3,7 @@
 
 class UsageError(Exception):
     """Bad input that is not a scenario problem; the message is one line."""
+
+
+class WorkFailed(Exception):
+    """Work that started and could not finish (a lost cluster); one line, exit status 1. What finished is on disk."""

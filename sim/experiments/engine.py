@@ -359,7 +359,9 @@ def _run_on_dask(client, exp: Experiment, todo: list[RunSpec], metrics: list[str
         except KilledWorker as err:  # the worker died under the run: the infrastructure's loss, redone on resume
             result = {"key": run.key, "ok": False, "lost": True, "error": f"KilledWorker: {' '.join(str(err).split())}"}
         except Exception as err:  # noqa: BLE001 - the cluster, not the run, failed: stop; a rerun resumes
-            raise UsageError(f"lost the Dask cluster ({type(err).__name__}: {' '.join(str(err).split())[:200]}); "
+            from ..errors import WorkFailed
+
+            raise WorkFailed(f"lost the Dask cluster ({type(err).__name__}: {' '.join(str(err).split())[:200]}); "
                              "finished runs are on disk, run the same command again to resume") from None
         fut.release()
         record(result, run)

@@ -359,3 +359,21 @@ def test_a_subprocess_sweep_with_a_bad_scheduler_has_no_traceback(tmp_path):
     exp.write_text(TOY)
     result = cli("sweep", str(exp), "--scheduler", "not a url", "--out", str(tmp_path / "out"))
     one_line_error(result, "--scheduler")
+
+
+def test_a_lost_cluster_is_one_line_exit_1_and_the_folder_resumes(tmp_path, run_cli, monkeypatch):
+    from sim.errors import WorkFailed
+    from sim.experiments import engine
+
+    def lose(*args, **kwargs):
+        raise WorkFailed("lost the Dask cluster (CommClosedError: gone); finished runs are on disk, "
+                         "run the same command again to resume")
+
+    path = tmp_path / "toy.toml"
+    path.write_text(TOY.replace("months = 1", 'months = 1\nmodel = "toy_models:FailingModel"'))
+    monkeypatch.setattr(engine, "_run_on_dask", lose)
+    monkeypatch.setattr(engine, "_small", lambda exp, n: False)
+    monkeypatch.setattr(engine._Cluster, "_start_local", lambda self, n: setattr(self, "client", object()))
+    out = tmp_path / "out"
+    one_line_error(run_cli("sweep", path, "--out", out, "--workers", "2"), "lost the Dask cluster", status=1)
+    assert json.loads((out / "manifest.json").read_text())["status"] == "incomplete"
