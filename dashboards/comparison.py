@@ -29,9 +29,9 @@ from sim.metrics import metrics_of
 from .texts import HEADLINES, NO_DATA, export_value, format_difference, format_value, label
 
 #: Scenario keys that make a region bigger or smaller (not a policy): (key, how a commissioner says it).
-SIZE_KEYS: tuple[tuple[str, str], ...] = (
-    ("sector.charities", "charities"), ("sector.localities", "places"), ("sector.prisons", "prisons"),
-    ("demand.clients", "clients at the start"),
+SIZE_KEYS: tuple[tuple[str, str, str], ...] = (
+    ("sector.charities", "charity", "charities"), ("sector.localities", "place", "places"),
+    ("sector.prisons", "prison", "prisons"), ("demand.clients", "client at the start", "clients at the start"),
 )
 
 
@@ -53,8 +53,8 @@ def _get(scenario: sim.Scenario, key: str):
 
 def size_mismatch(a: sim.Scenario, b: sim.Scenario) -> list[str]:
     """How two setups differ in size rather than policy, one phrase each ("60 charities against 150")."""
-    return [f"{_get(a, key):,} {words} against {_get(b, key):,}" for key, words in SIZE_KEYS
-            if _get(a, key) != _get(b, key)]
+    return [f"{_get(a, key):,} {one if _get(a, key) == 1 else many} against {_get(b, key):,}"
+            for key, one, many in SIZE_KEYS if _get(a, key) != _get(b, key)]
 
 
 def same_setup(a: sim.Scenario, b: sim.Scenario) -> bool:
@@ -78,7 +78,7 @@ class Job:
 
 
 def plan(baseline: sim.Scenario, scenario: sim.Scenario, seeds: int = DEFAULT_SEEDS,
-         months: int | None = None) -> list[Job]:
+         months: int | None = None, draws: Sequence[dict] | None = None) -> list[Job]:
     """The runs of a comparison: each seed once per arm, the same seeds in both.
 
     Seeds derive from the baseline's base seed, so a comparison is
@@ -93,9 +93,29 @@ def plan(baseline: sim.Scenario, scenario: sim.Scenario, seeds: int = DEFAULT_SE
     seed_list = sim.replication_seeds(baseline, seeds)
     jobs = []
     for i, s in enumerate(seed_list):  # interleaved, so partial progress covers both arms
-        jobs.append(Job("baseline", i, s, baseline))
-        jobs.append(Job("scenario", i, s, scenario))
+        if draws:  # across plausible assumptions: replication i of both arms under the same posterior draw
+            b, a = with_draw(baseline, scenario, draws[i % len(draws)])
+            jobs.append(Job("baseline", i, s, b))
+            jobs.append(Job("scenario", i, s, a))
+        else:
+            jobs.append(Job("baseline", i, s, baseline))
+            jobs.append(Job("scenario", i, s, scenario))
     return jobs
+
+
+def with_draw(baseline: sim.Scenario, scenario: sim.Scenario, draw: dict) -> tuple[sim.Scenario, sim.Scenario]:
+    """Both arms under one posterior draw; a parameter the two arms set differently (the policy compared) is kept."""
+    from sim.experiments.posterior import apply_draw  # noqa: PLC0415 - only when a posterior is used
+
+    keep = [k for k in draw if _get(baseline, k) != _get(scenario, k)]
+    return apply_draw(baseline, draw, keep), apply_draw(scenario, draw, keep)
+
+
+def posterior_draws(path: str, n: int) -> list[dict]:
+    """``n`` weighted draws from a calibration's posterior file (seeded, so a comparison repeats)."""
+    from sim.experiments.posterior import load_posterior  # noqa: PLC0415
+
+    return load_posterior(path).sample(n)
 
 
 def run_job(job: Job) -> pd.DataFrame:

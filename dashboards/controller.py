@@ -8,6 +8,7 @@ by the plain modules (``levers``, ``setup``, ``session``, ``comparison``).
 from __future__ import annotations
 
 import logging
+import os
 import time
 from typing import Any
 
@@ -56,6 +57,9 @@ class Controller:
         self.compare_result = solara.reactive(None)
         self.compare_error = solara.reactive("")
         self.welcome = solara.reactive(True)
+        #: a calibration's posterior (``partnersim dashboard --posterior FILE``): compare across plausible assumptions
+        self.posterior = os.environ.get("PARTNERSIM_POSTERIOR") or None
+        self.use_posterior = solara.reactive(False)
         self._compare_meta: dict = {}
 
     # ------------------------------------------------------------ the setup
@@ -166,7 +170,8 @@ class Controller:
 
     def comparison_key(self) -> str:
         mine, other = self.setup, self.other_setup()
-        return (mine.key() if mine else "") + "|" + (other.key() if other else "")
+        return ((mine.key() if mine else "") + "|" + (other.key() if other else "")
+                + ("|posterior" if self.use_posterior.value else ""))
 
     def start_comparison(self) -> None:
         self.compare_error.set("")
@@ -184,7 +189,9 @@ class Controller:
             self.session.comparison_run.cancel()
         try:
             months = min(a.scenario.run.months, b.scenario.run.months)
-            jobs = comparison.plan(b.scenario, a.scenario, COMPARE_SEEDS, months=months)
+            draws = (comparison.posterior_draws(self.posterior, COMPARE_SEEDS)
+                     if self.posterior and self.use_posterior.value else None)
+            jobs = comparison.plan(b.scenario, a.scenario, COMPARE_SEEDS, months=months, draws=draws)
         except Exception as err:  # noqa: BLE001
             self.compare_error.set(plain_error("prepare the comparison", err))
             return
@@ -193,6 +200,7 @@ class Controller:
             key=self.comparison_key(), mine=mine.describe(), other=other.describe(),
             titles={"scenario": "Your setup", "baseline": self.other_title()[:60]},
             against=self.other_title(), seeds=sorted({j.seed for j in jobs}), months=months, mismatch=mismatch,
+            posterior=self.posterior if draws else None,
             levers_mine=levers.lever_values(a.scenario), levers_other=levers.lever_values(b.scenario),
             scenario_mine=a.scenario, scenario_other=b.scenario)
         self.session.comparison_run = comparison.Run(jobs)

@@ -296,6 +296,28 @@ def commissioner_positions(names: list[str], pos: dict[int, np.ndarray]) -> dict
     return {name: np.array([x, top + 0.35]) for name, x in zip(names, xs)}
 
 
+def group_positions(xy: dict[int, np.ndarray], groups: list) -> dict[int, np.ndarray]:
+    """Display positions: each partnership's members on a ring around the group's centre in the layout.
+
+    The layout pulls partners close together, which makes a partnership of seven a single blob; spread on a
+    ring (in member order, so nobody jumps between months) every member can be seen, hovered and clicked.
+    A charity in several partnerships sits with its first.
+    """
+    out = dict(xy)
+    placed: set[int] = set()
+    for p in groups:
+        members = [int(m) for m in p.members if int(m) in xy and int(m) not in placed]
+        if len(members) < 2:
+            continue
+        centre = np.mean([xy[m] for m in members], axis=0)
+        radius = 0.06 + 0.025 * len(members)
+        for k, m in enumerate(sorted(members)):
+            angle = 2 * np.pi * k / len(members)
+            out[m] = centre + radius * np.array([np.cos(angle), np.sin(angle)])
+        placed.update(members)
+    return out
+
+
 def _circle(centre: np.ndarray, radius: float, n: int = 40) -> tuple[list[float], list[float]]:
     t = np.linspace(0, 2 * np.pi, n)
     return list(centre[0] + radius * np.cos(t)), list(centre[1] + radius * np.sin(t))
@@ -315,7 +337,7 @@ def network_figure(model, pos: dict[int, np.ndarray], layer: str, month: int,
     nodes, edges = snap["nodes"], snap["edges"]
     fig = _Spec()
     points: dict[tuple[int, int], int] = {}
-    xy = {int(i): pos.get(int(i), np.zeros(2)) for i in nodes["org_id"]}
+    xy = group_positions({int(i): pos.get(int(i), np.zeros(2)) for i in nodes["org_id"]}, partnership_groups(model))
 
     # partnerships as groups: a shaded circle around each partnership's members
     groups = partnership_groups(model)
@@ -422,8 +444,10 @@ def network_figure(model, pos: dict[int, np.ndarray], layer: str, month: int,
             legendgrouptitle_text="Charities" if style == "partner" else None))
 
     operating = int(((kind == "charity") & active).sum())
-    title = (f"{layer.capitalize()} relationships, month {month}: {operating} charities operating, "
-             f"{len(groups)} partnerships, {int(((kind == 'charity') & ~active).sum())} closed")
+    closed = int(((kind == "charity") & ~active).sum())
+    title = (f"{layer.capitalize()} relationships, month {month}: {operating} "
+             f"{'charity' if operating == 1 else 'charities'} operating, {len(groups)} "
+             f"{'partnership' if len(groups) == 1 else 'partnerships'}, {closed} closed")
     fig.update_layout(
         title=dict(text=title, font=dict(size=15), x=0.01, xanchor="left"),
         height=height, margin=dict(l=10, r=10, t=50, b=10), plot_bgcolor="white", paper_bgcolor="white",

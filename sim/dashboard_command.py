@@ -36,6 +36,9 @@ def register(subparsers) -> None:
                    help=f"address to listen on (default {DEFAULT_HOST}, this computer only; 0.0.0.0 = all interfaces)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT,
                    help=f"port to listen on (default {DEFAULT_PORT}; 0 = any free port)")
+    p.add_argument("--posterior", metavar="FILE", default=None,
+                   help="a posterior from 'partnersim calibrate' (posterior.parquet or its folder): comparisons can "
+                        "then run across plausible assumptions")
     p.set_defaults(handler=run_dashboard)
 
 
@@ -126,6 +129,11 @@ def run_dashboard(args: argparse.Namespace) -> int:
     print(f"partnersim dashboard: open {url_for(args.host, port)} in your browser (Ctrl+C to stop)", flush=True)
     command = solara_command(args.host, port)
     env = solara_environment()
+    if getattr(args, "posterior", None):
+        from .experiments.posterior import load_posterior  # noqa: PLC0415 - checks the file, one line if it is wrong
+
+        posterior = load_posterior(args.posterior)
+        env["PARTNERSIM_POSTERIOR"] = str(Path(posterior.source).resolve())
     if os.name == "posix":  # replace this process, so stopping it stops the server
         sys.stderr.flush()
         os.execve(sys.executable, command, env)

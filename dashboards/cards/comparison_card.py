@@ -87,8 +87,9 @@ def ComparisonResult(ctl: Controller, result: dict):
     with solara.Div(classes=["comparison-result"] + (["is-stale"] if stale else [])):
         solara.HTML(tag="p", classes=["comparison-title"], unsafe_innerHTML=(
             f"<b>Your setup</b> ({escape(result['mine'])}) against <b>{escape(result['other'])}</b>: "
-            f"{len(result['seeds'])} runs each with the same chance draws, {result['months']} months, "
-            f"computed in {result['seconds']} s."))
+            f"{len(result['seeds'])} runs each with the same chance draws"
+            f"{' and the same plausible assumptions (one posterior draw a run)' if result.get('posterior') else ''}, "
+            f"{result['months']} months, computed in {result['seconds']} s."))
         if result["mismatch"]:
             solara.HTML(tag="p", classes=["mismatch-note"], unsafe_innerHTML=(
                 "<b>Sizes differ</b> (" + escape("; ".join(result["mismatch"])) + "): no difference below is called "
@@ -134,6 +135,12 @@ def ComparisonCard(ctl: Controller):
                     "the run differs and how sure that is.", classes=["lever-help"])
         a, b = both_setups(ctl)
         ComparisonSetup(ctl, a, b)
+        ctl.use_posterior.value  # noqa: B018
+        if ctl.posterior:
+            solara.Switch(label="Across plausible assumptions (each run under its own draw from the calibration)",
+                          value=ctl.use_posterior, classes=["use-posterior"])
+            solara.Text("Adds the uncertainty about the model's assumed numbers to the chance in each run; both "
+                        "setups share each draw, so the comparison stays like for like.", classes=["lever-help"])
         usable = a is not None and b is not None and a.scenario is not None and b.scenario is not None
         done, total = ctl.compare_progress.value
         busy = total > 0

@@ -11,7 +11,7 @@ from ..session import csv_with_header, manifest, plain_error, readable_monthly
 
 @solara.component
 def ExportCard(ctl: Controller):
-    ctl.tick.value  # noqa: B018
+    ctl.view_tick.value  # noqa: B018
     s = ctl.session
     result = ctl.compare_result.value
     with solara.Card(classes=["export-card"], margin=0):

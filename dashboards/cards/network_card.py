@@ -15,7 +15,7 @@ from ..session import plain_error
 @solara.component
 def CharityCard(ctl: Controller):
     org = ctl.selected.value
-    ctl.tick.value  # noqa: B018 - the card follows the run
+    ctl.view_tick.value  # noqa: B018 - the card follows the run
     if org is None:
         solara.Text("Click a charity in the network to see its card.", classes=["lever-help", "charity-hint"])
         return

@@ -20,6 +20,10 @@ def readable_titles(catalogue: dict) -> dict[str, str]:
             for name, sc in catalogue.items()}
 
 
+def count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
 @solara.component
 def ScenarioCard(ctl: Controller):
     by_title = solara.use_memo(lambda: readable_titles(ctl.catalogue), [])
@@ -41,8 +45,10 @@ def ScenarioCard(ctl: Controller):
             "<h3>What this scenario is</h3>"
             f"<p class='scenario-description'>{escape(scenario.run.description or 'This scenario has no description.')}</p>"
             + (f"<blockquote class='scenario-passage'>{escape(passage)}</blockquote>" if passage else "")
-            + f"<p class='lever-help'>{scenario.sector.charities:,} charities, {scenario.sector.localities} places "
-              f"({scenario.sector.prisons} prisons), {scenario.demand.clients:,} clients, {scenario.run.months} months.</p>"
+            + f"<p class='lever-help'>{count(scenario.sector.charities, 'charity', 'charities')}, "
+              f"{count(scenario.sector.localities, 'place', 'places')} "
+              f"({count(scenario.sector.prisons, 'prison', 'prisons')}), "
+              f"{count(scenario.demand.clients, 'client', 'clients')}, {scenario.run.months} months.</p>"
             + f"<details><summary>Commissioners ({len(scenario.commissioners)})</summary><ul>{funders}</ul></details>"
             + f"<details><summary>Everything this file sets ({len(settings)})</summary><ul class='file-settings'>{rows}"
               "</ul></details>"))

@@ -141,3 +141,20 @@ def test_baseline_name_prefers_baseline_toml():
     assert comparison.baseline_name(["a.toml", "baseline.toml"]) == "baseline.toml"
     assert comparison.baseline_name(["a.toml"]) == "a.toml"
     assert comparison.baseline_name([]) is None
+
+
+def test_across_plausible_assumptions_both_arms_share_each_draw_and_keep_their_policy(tmp_path):
+    draws = pd.DataFrame({"weight": [1.0, 1.0], "clients.support_effect": [0.1, 0.5],
+                          "commissioning.value_change_at_retender": [0.2, 0.3]})
+    draws.to_parquet(tmp_path / "posterior.parquet")
+    sampled = comparison.posterior_draws(str(tmp_path), 4)
+    assert len(sampled) == 4 and {d["clients.support_effect"] for d in sampled} <= {0.1, 0.5}
+    inspire, halved = sim.load_scenario("inspire"), sim.load_scenario("inspire_halved")
+    jobs = comparison.plan(inspire, halved, seeds=4, months=6, draws=sampled)
+    for i in range(4):
+        base, scen = (j for j in jobs if j.replication == i)
+        assert base.scenario.clients.support_effect == scen.scenario.clients.support_effect == \
+            sampled[i]["clients.support_effect"]
+        # the policy the two arms differ in is not overwritten by the draw
+        assert base.scenario.commissioning.value_change_at_retender == 0.0
+        assert scen.scenario.commissioning.value_change_at_retender == -0.5

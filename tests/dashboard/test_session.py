@@ -67,7 +67,7 @@ def test_network_figure_maps_every_clickable_point_to_a_charity(inspire):
     names = [t["name"] for t in spec["data"]]
     groups = network.partnership_groups(inspire.model)
     assert sum(n.startswith("Partnership ") for n in names) == len(groups)
-    assert f"{len(groups)} partnerships" in spec["layout"]["title"]["text"]
+    assert f"{len(groups)} partnership{'' if len(groups) == 1 else 's'}," in spec["layout"]["title"]["text"]
     assert "commissioner" in names
     assert spec["layout"]["legend"]["font"]["size"] >= 12
 
