@@ -120,6 +120,11 @@ def run_dashboard(args: argparse.Namespace) -> int:
         raise UsageError(f"dashboard app not found at {APP} (run from a source checkout of partnersim)")
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be 0-65535, got {args.port}")
+    posterior = ""
+    if getattr(args, "posterior", None):
+        from .experiments.posterior import load_posterior  # noqa: PLC0415 - checks the file, one line if it is wrong
+
+        posterior = str(Path(load_posterior(args.posterior).source).resolve())
     port = args.port or free_port(args.host)
     for problem in missing_front_end():
         print(f"partnersim: warning: {problem}; the page needs a network connection to load", file=sys.stderr)
@@ -129,11 +134,8 @@ def run_dashboard(args: argparse.Namespace) -> int:
     print(f"partnersim dashboard: open {url_for(args.host, port)} in your browser (Ctrl+C to stop)", flush=True)
     command = solara_command(args.host, port)
     env = solara_environment()
-    if getattr(args, "posterior", None):
-        from .experiments.posterior import load_posterior  # noqa: PLC0415 - checks the file, one line if it is wrong
-
-        posterior = load_posterior(args.posterior)
-        env["PARTNERSIM_POSTERIOR"] = str(Path(posterior.source).resolve())
+    if posterior:
+        env["PARTNERSIM_POSTERIOR"] = posterior
     if os.name == "posix":  # replace this process, so stopping it stops the server
         sys.stderr.flush()
         os.execve(sys.executable, command, env)

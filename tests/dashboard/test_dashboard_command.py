@@ -87,3 +87,28 @@ def test_bad_port_is_one_line(monkeypatch, capsys):
         assert "--port must be 0-65535" in str(err)
     else:
         raise AssertionError("no error for port 70000")
+
+
+def test_no_framework_badge_and_a_page_title(monkeypatch, capsys):
+    seen, _, _ = launch(monkeypatch, capsys, "--port", "8766")
+    assert seen["env"]["SOLARA_THEME_SHOW_BANNER"] == "False"
+    assert "partnersim" in seen["env"]["SOLARA_THEME_TITLE"]
+    assert "PARTNERSIM_POSTERIOR" not in seen["env"]
+
+
+def test_a_posterior_is_checked_then_handed_to_the_page(monkeypatch, capsys, tmp_path):
+    import pandas as pd
+
+    from sim.cli import UsageError
+
+    pd.DataFrame({"weight": [1.0], "clients.support_effect": [0.2]}).to_parquet(tmp_path / "posterior.parquet")
+    seen, _, _ = launch(monkeypatch, capsys, "--port", "8766", "--posterior", str(tmp_path))
+    assert seen["env"]["PARTNERSIM_POSTERIOR"] == str((tmp_path / "posterior.parquet").resolve())
+    monkeypatch.setattr(dashboard_command.os, "execve", lambda *a: (_ for _ in ()).throw(AssertionError("started")))
+    try:
+        dashboard_command.run_dashboard(parse("--port", "8766", "--posterior", str(tmp_path / "missing")))
+    except UsageError as err:
+        assert "--posterior" in str(err) and "not found" in str(err)
+    else:
+        raise AssertionError("no error for a missing posterior")
+    assert "open http" not in capsys.readouterr().out
