@@ -161,7 +161,8 @@ class ProviderTables:
             self.members[contract.cid, contract.lot, :delivering.size] = np.where(weight.T > 0, delivering[None, :], -1)
             self.cumulative[contract.cid, contract.lot, :delivering.size] = cum.T
             self.partnership_of_contract[contract.cid] = contract.holder.pid
-            spec = s.specialisms[delivering] & contract.domains  # partners are funded for the contract's needs
+            # partners take referrals for the contract's needs and, from their own funds, for their other specialisms
+            spec = s.specialisms[delivering]
             self.referral_to[contract.holder.pid] = np.where(spec.any(axis=0), delivering[np.argmax(spec, axis=0)], -1)
         for p in model.partnerships:
             if p.informal:
@@ -426,6 +427,7 @@ def transfer(model: PartnershipModel) -> None:
         return
     supported = cl.contract[rows] >= 0  # continuity is about support a contract was giving
     rows_c = rows[supported]
+    model.cache["transferred_rows"] = rows_c  # the needs met after a transfer are counted for these
     same, kept = _continuity(model, rows_c, old_provider[rows_c])
     _restart(model, rows_c[~kept])
     cl.contract[rows_c[~same]] = -1

@@ -51,7 +51,7 @@ def free_funds(own_funds: np.ndarray, reserves: np.ndarray, reserves_target: np.
     return own_funds + np.maximum(reserves - reserves_target, 0.0) / max(months, 1)
 
 
-def bid_intent(fit: np.ndarray, access: np.ndarray, funds: np.ndarray, lead_cost: float, join_cost: float,
+def bid_intent(fit: np.ndarray, access: np.ndarray, funds: np.ndarray, lead_cost: float, join_cost,
                partnering: bool) -> np.ndarray:
     """Whether each charity leads a bid (2), offers to join one (1) or stays out (0).
 

@@ -148,12 +148,15 @@ def intentions(model: PartnershipModel, lot: Lot, taken: set[int]) -> np.ndarray
     share_core = sc.partnership.lead_core_share if sc.partnership.enabled else 1.0
     # a lead delivers what the money buys; it must carry its coordination and the cost of bidding
     lead_cost = coordination_cost(model, "alliance", True) + bid_cost(model, lot, share_core)
-    part = max(1.0 - share_core, 0.0) / 3.0  # a typical partner's part of the work
+    # a partner's part of the work follows the share of the lot's places and needs it brings
+    places = s.presence[:, lot.places].sum(axis=1)
+    needs = s.specialisms[:, lot.domains].sum(axis=1)
+    access = np.where(s.alive, places / max(lot.places.size, 1), 0.0)
+    part = max(1.0 - share_core, 0.0) * (places + needs) / max(lot.places.size + int(lot.domains.sum()), 1)
     absorbed = sc.partnership.subsidy_tolerance * part * lot.cost
-    join_cost = max(subsidy_needed(part, lot.value, lot.cost) - absorbed, 0.0) + coordination_cost(model, "alliance", False) \
-        + bid_cost(model, lot, part)
+    join_cost = np.maximum(part * lot.shortfall - absorbed, 0.0) + coordination_cost(model, "alliance", False) \
+        + bid_cost(model, lot, 1.0) * part
     funds = charity_free_funds(model)
-    access = np.where(s.alive, s.presence[:, lot.places].mean(axis=1), 0.0)
     intent = bid_intent(f, access, funds, lead_cost, join_cost, sc.partnership.enabled)
     if taken:
         intent[list(taken)] = 0
@@ -161,7 +164,8 @@ def intentions(model: PartnershipModel, lot: Lot, taken: set[int]) -> np.ndarray
         for i in np.flatnonzero(s.alive & (access > 0)):
             agent = model.charity(int(i))
             if overrides_rule(type(agent), Charity, "bid_intent") and int(i) not in taken:
-                intent[i] = agent.bid_intent(lot, float(f[i]), float(access[i]), float(funds[i]), lead_cost, join_cost)
+                intent[i] = agent.bid_intent(lot, float(f[i]), float(access[i]), float(funds[i]), lead_cost,
+                                             float(join_cost[i]))
     return np.where(s.alive, intent, 0)
 
 
@@ -366,8 +370,11 @@ def defect(model: PartnershipModel, partnership: Partnership, value_change: floa
 def split_caseload(model: PartnershipModel, lot: Lot, bid: Bid, previous: Contract | None = None) -> dict[int, float]:
     """Each member's share of the contract's money; members who cannot carry their part drop out.
 
-    The lead keeps ``lead_core_share`` of the work (all of it alone); the rest
-    follows each partner's contribution (needs and places it covers). Who
+    The lead keeps the specification's core case-work, ``lead_core_share`` of
+    the work, and the money the specification sets for it (all of it alone);
+    the rest of the money follows each partner's contribution (needs and
+    places it covers), so a cut in value with the same specification falls on
+    the partners first (Inspire at half value). Who
     carries a change in value depends on the form: in a consortium (or a
     one-stop shop) every member's money moves with the contract's, so a cut
     is shared; in an alliance the lead holds the contract and keeps its
@@ -390,7 +397,10 @@ def split_caseload(model: PartnershipModel, lot: Lot, bid: Bid, previous: Contra
         core = sc.partnership.lead_core_share if members else 1.0
         total = sum(contributions.values())
         fractions = {bid.lead: core, **{m: (1.0 - core) * w / total for m, w in contributions.items()}}
-        money = {m: lot.value * f for m, f in fractions.items()}
+        # the specification's core case-work stays with the lead at its specified cost; partners share the rest
+        lead_money = min(lot.value, core * lot.spec_value) if members else lot.value
+        rest = lot.value - lead_money
+        money = {bid.lead: lead_money, **{m: rest * fractions[m] / max(1.0 - core, 1e-9) for m in members}}
         if form == "alliance" and previous is not None and holder is previous.holder:
             for m in members:  # subcontracts keep their money; the lead absorbs what it can
                 kept = previous.shares.get(m, 0.0) * trend
