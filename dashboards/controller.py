@@ -46,6 +46,7 @@ class Controller:
         self.tick = solara.reactive(0)  # bumps whenever the run changes (new run, a month more)
         self.view_tick = solara.reactive(0)  # redraws charts and network: every month, at most every VIEW_PERIOD in play
         self._last_view = 0.0
+        self._draw_seconds = 0.0
         self.playing = solara.reactive(False)
         self.speed = solara.reactive(next(iter(PLAY_SPEEDS)))
         self.layer = solara.reactive("managerial")
@@ -89,9 +90,11 @@ class Controller:
         self.redraw()
 
     def redraw(self) -> None:
-        """Redraw the charts and the network now."""
-        self._last_view = time.monotonic()
+        """Redraw the charts and the network now (and learn how long that takes, to pace playing)."""
+        started = time.monotonic()
         self.view_tick.set(self.view_tick.value + 1)
+        self._last_view = time.monotonic()
+        self._draw_seconds = self._last_view - started
 
     def choose_scenario(self, name: str) -> None:
         if not name or name == self.scenario_name.value or name not in self.catalogue:
@@ -127,7 +130,9 @@ class Controller:
             return False
         if done:
             self.tick.set(self.tick.value + 1)
-            if not playing or time.monotonic() - self._last_view >= VIEW_PERIOD or self.session.finished:
+            # while playing, drawing takes at most about a third of the time, so the months keep their pace
+            period = max(VIEW_PERIOD, 2 * self._draw_seconds)
+            if not playing or time.monotonic() - self._last_view >= period or self.session.finished:
                 self.redraw()
         return done > 0
 

@@ -50,18 +50,12 @@ class PlotlyView(anywidget.AnyWidget):
 
 
 def figure_json(fig) -> dict:
-    """A Plotly figure (or a spec dict) as plain JSON data (numpy arrays become lists)."""
+    """A figure as plain JSON data: specs from ``dashboards.figures`` already are; a Plotly figure is converted."""
+    if isinstance(fig, dict):
+        return fig
     import plotly.io  # noqa: PLC0415
 
-    if isinstance(fig, dict):
-        return json.loads(json.dumps(fig, default=_plain))
     return json.loads(plotly.io.to_json(fig, validate=False))
-
-
-def _plain(value):
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    raise TypeError(f"cannot send {type(value).__name__} to the browser")
 
 
 @solara.component
