@@ -16,7 +16,7 @@ re-tested three ways:
   below) at 0.5x and 1.5x its value in the case file.
 
 A pattern that fails somewhere is reported as fragile there, with the check
-that failed. Run counts are configurable: ``--quick`` (4 seeds, 3 draws, two
+that failed. Run counts are configurable: ``--quick`` (5 seeds, 3 draws, two
 sector sizes, one constant a pattern) finishes in minutes and is a check of the
 script, not evidence; the full table needs the defaults and a posterior.
 """
@@ -83,7 +83,7 @@ def _key(overrides: dict) -> tuple:
 def context_variants(p, sizes) -> list[Variant]:
     from sim import load_scenario
 
-    out = []
+    out = [Variant("context", "the case-study files as they are", {})]  # the reference: does it hold at home?
     a, b = load_scenario(p.a), load_scenario(p.b)
     for n in sizes:
         ov = {}
@@ -146,11 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--draws", type=int, default=20, help="posterior draws (default 20)")
     ap.add_argument("--constants", type=int, default=None, help="at most this many key constants a pattern")
     ap.add_argument("--workers", type=int, default=2, help="processes (default 2)")
-    ap.add_argument("--quick", action="store_true", help="4 seeds, 3 draws, sizes 80 and 150, one constant a pattern")
+    ap.add_argument("--quick", action="store_true", help="5 seeds, 3 draws, sizes 80 and 150, one constant a pattern")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "robustness.md")
     args = ap.parse_args(argv)
     if args.quick:
-        args.seeds, args.draws, args.sizes, args.constants = 4, 3, "80,150", 1
+        args.seeds, args.draws, args.sizes, args.constants = 5, 3, "80,150", 1
     from sim import ScenarioError
     from sim.errors import UsageError
     from sim.experiments.patterns import PATTERNS, evaluate, seeds_for
@@ -162,10 +162,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     wanted = [s.strip() for s in args.patterns.split(",")] if args.patterns else [p.pid for p in PATTERNS]
     unknown = [w for w in wanted if w not in {p.pid for p in PATTERNS}]
-    if unknown or (args.seeds is not None and args.seeds < 4) or args.draws < 1 or args.workers < 1:
+    if unknown or (args.seeds is not None and args.seeds < 5) or args.draws < 1 or args.workers < 1:
         print("robustness: " + (f"unknown pattern {unknown[0]!r}; known: {', '.join(p.pid for p in PATTERNS)}"
-                                if unknown else "--seeds must be at least 4 (a one-sided test at 5% needs 4 "
-                                "pairs), --draws and --workers at least 1"), file=sys.stderr)
+                                if unknown else "--seeds must be at least 5 (a one-sided signed-rank test at 5% "
+                                "needs 5 pairs), --draws and --workers at least 1"), file=sys.stderr)
         return 2
     patterns = [p for p in PATTERNS if p.pid in wanted]
     try:
