@@ -7,9 +7,9 @@ from html import escape
 import solara
 
 from .. import figures, texts
-from .plot import Plot
 from ..controller import Controller
 from ..session import plain_error
+from .plot import Plot
 
 
 @solara.component

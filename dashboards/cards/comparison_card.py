@@ -12,9 +12,9 @@ from html import escape
 import solara
 
 from .. import comparison, figures, levers, texts
-from .plot import Plot
 from ..controller import COMPARE_SEEDS, Controller
 from ..setup import OWN_FILE, SAVED_PREFIX, SCENARIO_PREFIX
+from .plot import Plot
 
 
 def against_options(ctl: Controller) -> dict[str, str]:

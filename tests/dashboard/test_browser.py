@@ -277,6 +277,15 @@ def test_inspire_against_inspire_halved_scenario_file(dashboard_server, browser,
     page.wait_for_selector(".comparison-readings .reading", timeout=300_000)
     timings["comparison_inspire_vs_halved_s"] = round(time.perf_counter() - t0, 2)
     browser.shot(page, "07-inspire-vs-halved")
+    # the fast speed, measured (printed, not asserted)
+    pick(page, ".speed-select", "Fast")
+    start, t0 = month(page), time.perf_counter()
+    page.click(".btn-play")
+    page.wait_for_timeout(5000)
+    timings["play_fast_months_per_s"] = round((month(page) - start) / (time.perf_counter() - t0), 1)
+    if page.inner_text(".btn-play").lower() == "pause":
+        page.click(".btn-play")
+    page.wait_for_selector(".btn-play:has-text('Play')")
     # the run controls stay in view while the page scrolls
     page.locator(".export-card").scroll_into_view_if_needed()
     assert page.locator(".run-bar").is_visible()
