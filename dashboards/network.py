@@ -359,8 +359,9 @@ def network_figure(model, pos: dict[int, np.ndarray], layer: str, month: int,
     # ties in the chosen layer, in three width classes
     if len(edges):
         strength = edges[layer].to_numpy(float)
-        for lo, hi, width, name in ((MIN_DRAWN_STRENGTH, 0.2, 0.8, "weak tie (under 0.2)"),
-                                    (0.2, 0.5, 2.0, "moderate tie (0.2-0.5)"), (0.5, 1.01, 4.0, "strong tie (0.5 or more)")):
+        # thin and light: a partnership of sixteen has 120 ties, which must not hide its members
+        for lo, hi, width, name in ((MIN_DRAWN_STRENGTH, 0.2, 0.6, "weak tie (under 0.2)"),
+                                    (0.2, 0.5, 1.4, "moderate tie (0.2-0.5)"), (0.5, 1.01, 2.6, "strong tie (0.5 or more)")):
             keep = (strength > lo) & (strength <= hi)
             x, y = [], []
             for s, t in zip(edges["source"].to_numpy()[keep], edges["target"].to_numpy()[keep]):
@@ -368,7 +369,7 @@ def network_figure(model, pos: dict[int, np.ndarray], layer: str, month: int,
                     x += [xy[int(s)][0], xy[int(t)][0], None]
                     y += [xy[int(s)][1], xy[int(t)][1], None]
             fig.add_trace(_scatter(x=x, y=y, mode="lines", line=dict(color="#4a5568", width=width),
-                                     opacity=0.55, hoverinfo="skip", name=name, legendgroup="ties",
+                                     opacity=0.3, hoverinfo="skip", name=name, legendgroup="ties",
                                      legendgrouptitle_text=f"{layer.capitalize()} ties" if width < 1 else None))
 
     # ties that changed since the last month
