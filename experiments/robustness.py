@@ -252,6 +252,9 @@ def main(argv: list[str] | None = None) -> int:
         "places and more prisons), under posterior draws (the same draw for both scenarios), and with each key",
         f"constant at 0.5x and 1.5x. {seeds_text.capitalize()} a scenario, the pattern's own fixed seeds.",
         "A pattern is *fragile* where a check fails in a context or constant, or holds in under 90% of draws.",
+        *(["", "**Quick mode**: far fewer seeds than the patterns' own, a few draws, two sizes and one constant; a",
+            "failure here can be a lack of power rather than fragility (compare the case-study row). Not evidence."]
+          if args.quick else []),
         "",
         "## Summary",
         "",
@@ -263,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     lines += ["", "## Every variant", "", "| pattern | kind | variant | result | detail |", "| --- | --- | --- | --- | --- |"]
     lines += [f"| {pid} | {kind} | {label} | {res} | {detail} |" for pid, kind, label, res, detail in rows]
     lines += ["", f"Generated {dt.date.today().isoformat()}; {len(jobs)} runs in {seconds:.0f} s on {args.workers} "
-              "processes" + (f"; posterior {args.posterior}" if args.posterior else "") + "; versions: "
+              "processes" + (f"; posterior draws from `{Path(args.posterior).name}`" if args.posterior else "")
+              + "; versions: "
               + ", ".join(f"{k} {v}" for k, v in package_versions().items()) + ".", ""]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines), encoding="utf-8")
