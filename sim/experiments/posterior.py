@@ -227,7 +227,7 @@ def compare_draws(metric: str, a: Sequence[float], b: Sequence[float], label_a: 
     elif lower > 0:
         reading = f"lower under {label_b} in {_pct(lower)} of plausible parameter sets"
     else:
-        reading = f"the same under both in every plausible parameter set"
+        reading = "the same under both in every plausible parameter set"
     sentence = (f"{what}: {reading} ({x.size} posterior draws; mean difference {m:+.3g}, 95% CI {lo:+.3g} to "
                 f"{hi:+.3g}; 95% of draws between {q_lo:+.3g} and {q_hi:+.3g}).")
     return PosteriorComparison(metric, float(x.mean()), float(y.mean()), m, lo, hi, q_lo, q_hi, higher, lower,
