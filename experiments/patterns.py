@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             lines.append(
                 f"| {p.pid} | `{p.a}` | `{p.b}` | {what} | {fmt(r.a_mean)} | {fmt(r.b_mean)} | "
                 f"{fmt(r.diff)} ({fmt(r.ci_low)} to {fmt(r.ci_high)}) | {fmt(r.p_value)} | {r.seeds} | "
-                f"{'yes' if r.passed else '**no**'} |"
+                f"{'yes' if r.passed else '**no**' + (f' (open: {c.open_issue})' if c.open_issue else '')} |"
             )
             all_pass &= r.passed
         figure(p, runs, seeds_for(p, args.seeds), DOCS / "figures" / f"{p.pid}.png")

@@ -51,6 +51,8 @@ class Check:
     value: float = 0.0
     other: str = ""
     tolerance: float = 0.05
+    #: why the model does not (yet) reproduce this check, if it does not: reported, never hidden
+    open_issue: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,8 @@ PATTERNS: tuple[Pattern, ...] = (
             "inspire_market_test", "inspire",
             (Check("defections", "between", "greater"),
              Check("rel_managerial_mean", "between", "less"),
-             Check("joined_up_share", "between", "less")),
+             Check("joined_up_share", "between", "less",
+                   open_issue="right direction, but the effect (about one point) is not significant over 20 seeds")),
             "tendering.defect: partners bid outside the partnership at a market test; relationships.damage cuts "
             "both layers; the specialists who left no longer take referrals, so fewer clients get joined-up "
             "support", seeds=20,
@@ -96,7 +99,8 @@ PATTERNS: tuple[Pattern, ...] = (
             "inspire", "inspire_separate_sites",
             (Check("rel_partner_frontline_mean", "between", "greater"),
              Check("referral_success_rate", "between", "greater"),
-             Check("joined_up_share", "between", "greater")),
+             Check("joined_up_share", "between", "greater",
+                   open_issue="right direction, but the effect (under one point) is not significant over 16 seeds")),
             "partnering.invest adds frontline contact on one site; delivery.referral_success rises with frontline "
             "ties (no direct co-location term by default); successful referrals complete clients' support",
             seeds=16, figure_metric="referral_success_rate"),
@@ -138,14 +142,19 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("P7", "Standardised monitoring lowers time spent on monitoring",
             "standardised_monitoring", "baseline",
             (Check("monitoring_time_share", "between", "less"),
-             Check("needs_met_share", "between", "greater")),
+             Check("needs_met_share", "between", "greater",
+                   open_issue="right direction, but freed hours mostly go to key work for clients already served; "
+                              "not significant over 16 seeds")),
             "delivery.monitoring_hours duplicates each partner's part when it keeps its own system; hours not "
             "spent on monitoring go to clients, whose needs are met more often where hours are scarce",
             seeds=16, figure_metric="monitoring_time_share"),
     Pattern("P8", "Austerity: more small-charity closures, more charities in partnerships",
             "austerity", "baseline",
-            (Check("small_charity_closures", "between", "greater"),
-             Check("partnership_member_share", "between", "greater"),
+            (Check("small_charity_closures", "between", "greater",
+                   open_issue="right direction, but not significant over 32 seeds: closures are rare in both"),
+             Check("partnership_member_share", "between", "greater",
+                   open_issue="does not hold: partners withdraw from contracts whose money falls faster than "
+                              "charities under pressure form survival partnerships"),
              Check("clients_waiting", "between", "greater")),
             "finance.settle: charities stretch reserves to meet rising demand from shrinking budgets and close; "
             "partnering.search: pressure makes partner search more likely; partners share fixed costs; "

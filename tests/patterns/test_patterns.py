@@ -11,11 +11,24 @@ from sim.experiments.patterns import PATTERNS, evaluate
 
 @pytest.mark.parametrize("pattern", PATTERNS, ids=[p.pid for p in PATTERNS])
 def test_pattern(pattern, pattern_runs):
+    """Every check holds, except those recorded as open (``Check.open_issue``), which docs/patterns.md reports."""
     failures = [
         f"{r.check.metric} ({r.check.kind} {r.check.alternative}): a={r.a_mean:.3f} b={r.b_mean:.3f} p={r.p_value:.4f}"
-        for r in evaluate(pattern, pattern_runs) if not r.passed
+        for r in evaluate(pattern, pattern_runs) if not r.passed and not r.check.open_issue
     ]
     assert not failures, f"{pattern.pid} {pattern.title}: " + "; ".join(failures)
+
+
+@pytest.mark.parametrize("check", [(p.pid, c) for p in PATTERNS for c in p.checks if c.open_issue],
+                         ids=lambda pc: f"{pc[0]}-{pc[1].metric}")
+def test_open_checks(check, pattern_runs):
+    """A check recorded as open is still measured; it is expected to fail until its mechanism is fixed."""
+    pid, c = check
+    p = next(p for p in PATTERNS if p.pid == pid)
+    result = next(r for r in evaluate(p, pattern_runs) if r.check == c)
+    if not result.passed:
+        pytest.xfail(f"{pid} {c.metric}: {c.open_issue}")
+    assert result.passed
 
 
 def test_patterns_not_keyed_on_scenario_names():
