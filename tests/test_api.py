@@ -102,7 +102,8 @@ def test_subclassed_defection_rule_is_ignored_on_rollover():
 
 
 def test_subclassed_search_rule_is_used():
-    sc = sim.load_scenario("fine_cell_work", {"run.months": 18, "sector.charities": 60, "demand.clients": 600})
+    sc = sim.load_scenario("fine_cell_work", {"run.months": 18, "sector.charities": 60, "demand.clients": 600,
+                                              "run.burn_in": 0})  # count partnerships formed from the start
     default = sim.PartnershipModel(sc, seed=4)
     default.run_for(18)
     assert default.counters["unfunded_formed"] > 0  # charities do look for partners by default
