@@ -231,4 +231,14 @@ NO_EFFECT_REASONS: dict[str, str] = {
     "partnership.defection_value_cut": "acts only when a contract is cut at a market test (neither happens by "
                                        "default: the value change at re-tender is 0)",
     "partnership.unfunded_capacity": "acts through unfunded joint services, a handful of which run at a time",
+    "partnership.shared_case_management": "acts on continuity after a prison transfer and the support that follows "
+                                          "it (continuity_on_transfer, needs_met_after_transfer; pattern P5), which "
+                                          "this table does not show",
+    "commissioning.partnership_required": "most lots span more places than one charity covers, so winning bids are "
+                                          "partnerships whether or not the tender requires it",
+    "commissioning.quality_weight": "bids that cover a lot's places are alike in quality; the weight changes which "
+                                    "of similar bids wins, not what the region gets",
+    "partnership.pressure_search": "acts only on charities under pressure (reserves below a month of spending), "
+                                   "few of them without austerity",
+    "partnership.defection_pressure": "acts only on partners under pressure at a market test, few of them here",
 }
