@@ -30,6 +30,9 @@ def baseline_rows():
 OPEN = {
     "subsidising_share": "after the lead kept the specification's core money, partners who bring access are paid "
                          "more than the caseload they carry costs, so fewer paid charities subsidise their part",
+    "joined_up_reoffending_gap": "clients.support_effect was raised to 0.5 so that money shows in reoffending; the gap "
+                                 "(about 12 points) now exceeds the women's-centres range; the ABC calibration is "
+                                 "the fix",
 }
 
 
