@@ -170,22 +170,11 @@ class ProviderTables:
                 spec = s.specialisms[members]
                 self.referral_to[p.pid] = np.where(spec.any(axis=0), members[np.argmax(spec, axis=0)], -1)
 
-    def provider(self, contract: np.ndarray, locality: np.ndarray, draw: np.ndarray,
-                 need_bits: np.ndarray | None = None, specialism_bits: np.ndarray | None = None) -> np.ndarray:
-        """The partner serving each client of ``contract`` in ``locality`` (-1 none), chosen by a fixed ``draw``
-        in proportion to the partners' shares, among those who serve one of the client's needs where any does."""
-        members = self.members[contract, locality]
+    def provider(self, contract: np.ndarray, locality: np.ndarray, draw: np.ndarray) -> np.ndarray:
+        """The partner serving each client of ``contract`` in ``locality`` (-1 none), chosen by a fixed ``draw``."""
         cum = self.cumulative[contract, locality]
-        weight = np.diff(np.concatenate([np.zeros((cum.shape[0], 1)), cum], axis=1), axis=1)
-        weight = np.where(members >= 0, np.maximum(weight, 0.0), 0.0)
-        if need_bits is not None and specialism_bits is not None and members.size:
-            fits = (specialism_bits[np.maximum(members, 0)] & need_bits[:, None]) != 0
-            fitting = weight * fits
-            weight = np.where(fitting.sum(axis=1, keepdims=True) > 0, fitting, weight)
-        total = weight.sum(axis=1)
-        share = np.cumsum(weight, axis=1) / np.maximum(total, 1e-12)[:, None]
-        slot = np.minimum((share < draw[:, None]).sum(axis=1), members.shape[1] - 1)
-        return members[np.arange(members.shape[0]), slot]
+        slot = np.minimum((cum < draw[:, None]).sum(axis=1), cum.shape[1] - 1)
+        return self.members[contract, locality, slot]
 
 
 def provider_tables(model: PartnershipModel) -> ProviderTables:
@@ -281,8 +270,7 @@ def serve(model: PartnershipModel) -> None:
     pship_of, referral_to = tables.partnership_of_contract, tables.referral_to
     has_c = cl.contract >= 0
     provider = cl.provider.copy()
-    provider[has_c] = tables.provider(cl.contract[has_c], cl.locality[has_c], cl.worker_draw[has_c],
-                                      cl.need_bits[has_c], s.specialism_bits)
+    provider[has_c] = tables.provider(cl.contract[has_c], cl.locality[has_c], cl.worker_draw[has_c])
     # a contract client keeps a worker who still delivers the contract in their place
     rows_c = np.flatnonzero(has_c & (cl.provider >= 0))
     still = (tables.members[cl.contract[rows_c], cl.locality[rows_c]] == cl.provider[rows_c, None]).any(axis=1)
@@ -414,7 +402,7 @@ def _continuity(model: PartnershipModel, rows: np.ndarray, old_provider: np.ndar
     for contract in model.contracts.values():
         shared_by[contract.cid] = contract.holder.shared_case_management
     c = cl.contract[rows]
-    new_provider = tables.provider(c, cl.locality[rows], cl.worker_draw[rows], cl.need_bits[rows], s.specialism_bits)
+    new_provider = tables.provider(c, cl.locality[rows], cl.worker_draw[rows])
     same = new_provider >= 0
     tie = model.network.strength(np.maximum(old_provider, 0), np.maximum(new_provider, 0), "frontline")
     record = shared_by[c] | (old_provider == new_provider) | (model.rng.random(rows.size) < tie)
