@@ -11,7 +11,7 @@ import sim
 from sim.relationships import RelationshipNetwork, decay, growth
 from sim.scenario import Relationships
 
-from conftest import per_seed, small
+from helpers import per_seed, small
 from helpers import ALPHA, Willing, greater, mean_after
 
 

@@ -13,7 +13,7 @@ from scipy import stats
 import sim
 from sim import delivery, finance, partnering, system_change, tendering
 from helpers import ALPHA, greater, mean_after  # noqa: F401
-from conftest import run_model
+from helpers import run_model
 
 
 def test_market_test_causes_defections_rollover_none(small_scenario, seeded_values):
