@@ -406,17 +406,21 @@ def parse_value(text: str) -> Any:
         return text
 
 
+def parse_overrides(items: Any, source: str = "--set") -> dict[str, Any]:
+    """``KEY=VALUE`` strings as a ``{dotted.key: value}`` mapping (values read as TOML where they parse)."""
+    out: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise ScenarioError(source, item, "expected KEY=VALUE, e.g. commissioning.contract_months=12")
+        k, v = item.split("=", 1)
+        out[k.strip()] = parse_value(v.strip())
+    return out
+
+
 def apply_overrides(data: dict, overrides: Any, source: str = "--set") -> dict:
     """Apply ``KEY=VALUE`` strings (or a ``{dotted.key: value}`` mapping)."""
-    if isinstance(overrides, dict):
-        items = list(overrides.items())
-    else:
-        items = []
-        for item in overrides:
-            if "=" not in item:
-                raise ScenarioError(source, item, "expected KEY=VALUE, e.g. commissioning.contract_months=12")
-            k, v = item.split("=", 1)
-            items.append((k.strip(), parse_value(v.strip())))
+    mapping = overrides if isinstance(overrides, dict) else parse_overrides(overrides, source)
+    items = list(mapping.items())
     out = _deep_merge({}, data)
     for key, value in items:
         parts = key.split(".")

@@ -203,7 +203,7 @@ def cmd_compare(args) -> int:
         from .posterior import cmd_compare_posterior
 
         return cmd_compare_posterior(args)
-    from ..scenario import parse_value
+    from ..scenario import parse_overrides
     from .compare import compare_runs, format_table
     from .design import load_experiment, resolve_model
 
@@ -213,12 +213,7 @@ def cmd_compare(args) -> int:
         raise UsageError(f"--months: must be 1 or more (got {args.months})")
     model_cls = resolve_model(args.model, "--model")
     metrics = _metric_list(args.metrics, model_cls)
-    overrides = {}
-    for item in args.set:
-        if "=" not in item:
-            raise UsageError(f"--set {item!r}: expected KEY=VALUE, e.g. commissioning.contract_months=12")
-        k, v = item.split("=", 1)
-        overrides[k.strip()] = parse_value(v.strip())
+    overrides = parse_overrides(args.set)
     label_a, label_b = Path(args.a).stem, Path(args.b).stem
     if label_a == label_b:
         raise UsageError(f"A and B are the same scenario ({args.a}); give two different scenarios")

@@ -273,7 +273,7 @@ def cmd_compare_posterior(args) -> int:
     import tempfile
 
     from ..metrics import metrics_of
-    from ..scenario import parse_value
+    from ..scenario import parse_overrides
     from .design import load_experiment, resolve_model
     from .engine import run_sweep
 
@@ -290,12 +290,7 @@ def cmd_compare_posterior(args) -> int:
     for m in metrics:
         if m not in declared:
             raise UsageError(f"--metrics: unknown metric {m!r}; allowed: {', '.join(declared)}")
-    overrides = {}
-    for item in args.set:
-        if "=" not in item:
-            raise UsageError(f"--set {item!r}: expected KEY=VALUE, e.g. commissioning.contract_months=12")
-        k, v = item.split("=", 1)
-        overrides[k.strip()] = parse_value(v.strip())
+    overrides = parse_overrides(args.set)
     label_a, label_b = Path(args.a).stem, Path(args.b).stem
     if label_a == label_b:
         raise UsageError(f"A and B are the same scenario ({args.a}); give two different scenarios")
