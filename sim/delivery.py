@@ -43,6 +43,14 @@ def engagement_of(model: PartnershipModel, commissioner) -> float:
     return model.scenario.statutory.engagement if own is None else own
 
 
+def contract_engagement(model: PartnershipModel) -> np.ndarray:
+    """Statutory buy-in behind each contract id (0 for ids no longer running)."""
+    buy_in = np.zeros(model.max_contract_id() + 1)
+    for contract in model.contracts.values():
+        buy_in[contract.cid] = engagement_of(model, contract.commissioner)
+    return buy_in
+
+
 def assign_contracts(model: PartnershipModel) -> None:
     """Statutory partners refer eligible clients into contracts, up to the caseload each specifies.
 
@@ -53,6 +61,10 @@ def assign_contracts(model: PartnershipModel) -> None:
     self_referral`` of eligible clients is ever referred (each client's fixed
     draw decides whether statutory partners refer them), so low engagement
     leaves clients outside the contracted service, not only later.
+
+    A client already supported by a charity is referred in only where that
+    charity delivers the contract (the same worker carries on under it);
+    statutory partners do not pull people away from support that works.
     """
     cl, sc = model.clients, model.scenario
     free = cl.contract < 0
@@ -65,8 +77,9 @@ def assign_contracts(model: PartnershipModel) -> None:
     # one random order of the waiting clients; each contract takes the first that fit
     free_rows = model.rng.permutation(np.flatnonzero(free))
     loc, bits = cl.locality[free_rows], cl.need_bits[free_rows]
-    draw = cl.referral_draw[free_rows]
+    draw, worker = cl.referral_draw[free_rows], cl.provider[free_rows]
     in_lot = np.zeros(model.sector.presence.shape[1], dtype=bool)
+    delivers = np.zeros(model.sector.n + 1, dtype=bool)  # last slot: no worker yet
     for contract in order:
         room = int(contract.spec_value / price) - int(caseload[contract.cid])
         if room <= 0 or free_rows.size == 0:
@@ -74,11 +87,26 @@ def assign_contracts(model: PartnershipModel) -> None:
         reach = sc.statutory.referral_rate * engagement_of(model, contract.commissioner) + sc.statutory.self_referral
         in_lot[:] = False
         in_lot[contract.lot] = True
-        fits = np.flatnonzero(in_lot[loc] & ((bits & contract.commissioner.domain_bits) != 0) & (draw < reach))[:room]
+        delivers[:] = False
+        delivers[list(contract.delivering)] = True
+        delivers[-1] = True
+        # referred for a need of the commissioner's that a partner working in the client's place serves
+        served = served_here(model.sector, contract.delivering)
+        fits = np.flatnonzero(in_lot[loc] & ((bits & contract.commissioner.domain_bits & served[loc]) != 0) & (draw < reach)
+                              & delivers[worker])[:room]
         cl.contract[free_rows[fits]] = contract.cid
         keep = np.ones(free_rows.size, dtype=bool)
         keep[fits] = False
-        free_rows, loc, bits, draw = free_rows[keep], loc[keep], bits[keep], draw[keep]
+        free_rows, loc, bits, draw, worker = free_rows[keep], loc[keep], bits[keep], draw[keep], worker[keep]
+
+
+def served_here(sector, members) -> np.ndarray:
+    """(localities,) bit mask of the needs that ``members`` working in each place serve."""
+    members = [m for m in members if sector.alive[m]]
+    if not members:
+        return np.zeros(sector.presence.shape[1], dtype=np.uint8)
+    bits = np.where(sector.presence[members], sector.specialism_bits[members, None], 0).astype(np.uint8)
+    return np.bitwise_or.reduce(bits, axis=0)
 
 
 def spare_slots(model: PartnershipModel) -> np.ndarray:
@@ -170,9 +198,26 @@ class ProviderTables:
                 spec = s.specialisms[members]
                 self.referral_to[p.pid] = np.where(spec.any(axis=0), members[np.argmax(spec, axis=0)], -1)
 
-    def provider(self, contract: np.ndarray, locality: np.ndarray, draw: np.ndarray) -> np.ndarray:
-        """The partner serving each client of ``contract`` in ``locality`` (-1 none), chosen by a fixed ``draw``."""
+    def provider(self, contract: np.ndarray, locality: np.ndarray, draw: np.ndarray,
+                 need_bits: np.ndarray | None = None, specialism_bits: np.ndarray | None = None) -> np.ndarray:
+        """The partner serving each client of ``contract`` in ``locality`` (-1 none), chosen by a fixed ``draw``.
+
+        Partners are drawn in proportion to their share of the contract's money
+        (money buys the hours). Given the clients' ``need_bits`` and the
+        charities' ``specialism_bits``, the draw is among the partners that
+        serve one of the client's needs, where any does: a partnership's
+        caseworkers take the clients whose needs they know (Inspire's "tailored
+        package of support provided by the other partner charities").
+        """
         cum = self.cumulative[contract, locality]
+        if need_bits is not None and cum.size:
+            members = self.members[contract, locality]
+            weight = np.diff(cum, axis=1, prepend=0.0) * (members >= 0)
+            fits = (need_bits[:, None] & specialism_bits[np.maximum(members, 0)]) != 0
+            fitted = weight * fits
+            any_fit = fitted.sum(axis=1) > 0
+            weight[any_fit] = fitted[any_fit]
+            cum = np.cumsum(weight, axis=1) / np.maximum(weight.sum(axis=1, keepdims=True), 1e-12)
         slot = np.minimum((cum < draw[:, None]).sum(axis=1), cum.shape[1] - 1)
         return self.members[contract, locality, slot]
 
@@ -270,7 +315,8 @@ def serve(model: PartnershipModel) -> None:
     pship_of, referral_to = tables.partnership_of_contract, tables.referral_to
     has_c = cl.contract >= 0
     provider = cl.provider.copy()
-    provider[has_c] = tables.provider(cl.contract[has_c], cl.locality[has_c], cl.worker_draw[has_c])
+    provider[has_c] = tables.provider(cl.contract[has_c], cl.locality[has_c], cl.worker_draw[has_c],
+                                      cl.need_bits[has_c], s.specialism_bits)
     # a contract client keeps a worker who still delivers the contract in their place
     rows_c = np.flatnonzero(has_c & (cl.provider >= 0))
     still = (tables.members[cl.contract[rows_c], cl.locality[rows_c]] == cl.provider[rows_c, None]).any(axis=1)
@@ -363,8 +409,16 @@ def serve(model: PartnershipModel) -> None:
 
     # signposting to local provision where someone serves that need
     s_rows, s_doms = np.nonzero(remaining & local_provision(model)[cl.locality])
-    got = rng.random(s_rows.size) < sc.clients.signposting * (1.0 - sc.system.barrier_effect * model.barrier)
+    open_door = 1.0 - sc.system.barrier_effect * model.barrier
+    got = rng.random(s_rows.size) < sc.clients.signposting * open_door
     met[s_rows[got], s_doms[got]] = True
+    remaining[s_rows[got], s_doms[got]] = False
+
+    # engaged statutory partners open their own services to a contract's clients (joint case work)
+    st_rows, st_doms = np.nonzero(remaining & has_c[:, None])
+    buy_in = contract_engagement(model)[cl.contract[st_rows]]
+    got = rng.random(st_rows.size) < sc.statutory.service_access * buy_in * open_door
+    met[st_rows[got], st_doms[got]] = True
 
     counts = POPCOUNT[cl.need_bits]
     met_counts = met.sum(axis=1, dtype=np.int8)
@@ -402,7 +456,7 @@ def _continuity(model: PartnershipModel, rows: np.ndarray, old_provider: np.ndar
     for contract in model.contracts.values():
         shared_by[contract.cid] = contract.holder.shared_case_management
     c = cl.contract[rows]
-    new_provider = tables.provider(c, cl.locality[rows], cl.worker_draw[rows])
+    new_provider = tables.provider(c, cl.locality[rows], cl.worker_draw[rows], cl.need_bits[rows], s.specialism_bits)
     same = new_provider >= 0
     tie = model.network.strength(np.maximum(old_provider, 0), np.maximum(new_provider, 0), "frontline")
     record = shared_by[c] | (old_provider == new_provider) | (model.rng.random(rows.size) < tie)

@@ -136,7 +136,7 @@ class Commissioning(_Section):
     max_bids: int = Field(4, ge=1, le=50, description="Bids a tender draws at most: the able leads who prepare one (assumption)")
     monitoring_hours: float = Field(0.5, ge=0.0, le=50.0, description="Monitoring hours a month per funded client for a contract's reports (assumption)")
     duplication: float = Field(1.0, ge=0.0, le=5.0, description="Extra monitoring, as a multiple, for each partner that keeps its own system (per_partner regime)")
-    cost_coverage: float = Field(0.85, ge=0.1, le=2.0, description="Contract value as a share of the full cost of the caseload it specifies (NCVO 2024: 87% of charities subsidise contracts)")
+    cost_coverage: float = Field(0.8, ge=0.1, le=2.0, description="Contract value as a share of the full cost of the caseload it specifies (NCVO 2024: 87% of charities subsidise contracts)")
     grant_monitoring: float = Field(0.3, ge=0.0, le=1.0, description="Monitoring an independent grant funder asks, as a share of a statutory contract's (light touch; assumption)")
     bid_cost_months: float = Field(0.5, ge=0.0, le=12.0, description="Cost of preparing a bid, in months of the bidder's expected share (assumption)")
     price_scale_discount: float = Field(0.05, ge=0.0, le=0.5, description="How much cheaper a bid is per income band of its lead (economies of scale; assumption)")
@@ -166,8 +166,9 @@ class Partnership(_Section):
 
 class Statutory(_Section):
     engagement: float = Field(0.5, ge=0.0, le=1.0, description="Buy-in of statutory partners: attendance at partnership governance, referral routes into services, and work on system change (a commissioner's own `engagement` overrides it)")
-    referral_rate: float = Field(0.6, ge=0.0, le=1.0, description="Share of eligible unassigned clients that fully engaged statutory partners refer into a contract each month (assumption)")
-    self_referral: float = Field(0.1, ge=0.0, le=1.0, description="Share of eligible unassigned clients who reach a contracted service each month without a statutory referral (assumption)")
+    referral_rate: float = Field(1.0, ge=0.0, le=1.0, description="Share of eligible clients (in the lot, with a need the contract's partners serve there, not supported by another charity) that fully engaged statutory partners refer into a contract; each client's fixed draw decides (assumption)")
+    self_referral: float = Field(0.3, ge=0.0, le=1.0, description="Share of eligible clients who reach a contracted service without a statutory referral (other agencies, self-referral; Inspire took voluntary referrals from the police and others; assumption)")
+    service_access: float = Field(0.3, ge=0.0, le=1.0, description="Chance a month that a need a contract's partners cannot meet is met by the statutory services (housing, health, probation) of fully engaged statutory partners, through joint case work; scaled by engagement and cut by system barriers (Golden Key's board of police, local authority, probation and health; assumption)")
 
 
 class Relationships(_Section):
@@ -184,7 +185,7 @@ class Relationships(_Section):
 
 class Clients(_Section):
     reoffending_annual: float = Field(0.3, ge=0.0, le=1.0, description="Annual proven reoffending of a client none of whose needs is met; with the support clients get, the clients' rate is about a quarter (Ministry of Justice; calibrated)")
-    support_effect: float = Field(0.5, ge=0.0, le=1.0, description="Relative cut in reoffending when all of a client's needs are met; sets the gap between joined-up and partial support (women's centres, Justice Data Lab: 1-9 points; calibrated)")
+    support_effect: float = Field(0.3, ge=0.0, le=1.0, description="Relative cut in reoffending when all of a client's needs are met; sets the gap between joined-up and partial support (women's centres, Justice Data Lab: 1-9 points; calibrated)")
     breach_monthly: float = Field(0.01, ge=0.0, le=1.0, description="Monthly chance of breach for a disengaged client on a court order (Inspire: 3 breaches in 40 orders)")
     hours_per_need: float = Field(3.0, gt=0.0, le=100.0, description="Staff hours a month to support one need of one client")
     referral_base: float = Field(0.35, ge=0.0, le=1.0, description="Chance that a referral to a partner succeeds with no frontline tie, on separate sites")
