@@ -370,7 +370,10 @@ def serve(model: PartnershipModel) -> None:
     d_rows, d_doms = unpack(direct_bits, n_dom)
     got = rng.random(d_rows.size) < ratio[provider[d_rows]] * attend[d_rows]
     met[d_rows[got], d_doms[got]] = True
-    by_partner = referred & (rng.random(rows.size) < ratio[tgt] * attend[rows])
+    # on separate sites a referred client must also get to the partner's site: attendance applies again
+    # (Inspire before 2012: "service users were required to attend different locations")
+    second_site = np.where(co_located[pship[rows]], 1.0, attend[rows])
+    by_partner = referred & (rng.random(rows.size) < ratio[tgt] * attend[rows] * second_site)
     met[rows[by_partner], doms[by_partner]] = True
 
     # key work: hours left after specialist work go to clients' other needs, less effectively
@@ -420,6 +423,8 @@ def serve(model: PartnershipModel) -> None:
     got = rng.random(st_rows.size) < sc.statutory.service_access * buy_in * open_door
     met[st_rows[got], st_doms[got]] = True
 
+    waiting = (cl.contract < 0) & (cl.provider < 0)
+    s.waiting_hours[:] = waiting_list_hours(model, waiting)
     counts = POPCOUNT[cl.need_bits]
     met_counts = met.sum(axis=1, dtype=np.int8)
     cl.met_share = (met_counts / np.maximum(counts, 1)).astype(np.float32)
@@ -429,7 +434,7 @@ def serve(model: PartnershipModel) -> None:
     model.month_stats.update(
         needs=int(counts.sum()), met=int(met_counts.sum()), multi=int(multi.sum()),
         joined_up=int(cl.joined_up.sum()), demand_hours=float(counts.sum() * hpn),
-        waiting=int(((cl.contract < 0) & (cl.provider < 0)).sum()),
+        waiting=int(waiting.sum()),
         referrals=int(rows.size), referrals_ok=int(referred.sum()),
         transfer_needs=int(counts[moved].sum()), transfer_met=int(met_counts[moved].sum()),
     )
@@ -438,6 +443,29 @@ def serve(model: PartnershipModel) -> None:
         np.bincount(provider[ok], weights=counts[ok], minlength=s.n), 1)
     served = np.bincount(provider[ok], minlength=s.n) > 0
     s.track_record[served] = 0.97 * s.track_record[served] + 0.03 * share[served]
+
+
+def waiting_list_hours(model: PartnershipModel, waiting: np.ndarray) -> np.ndarray:
+    """Each charity's share of the hours that waiting clients' needs would take.
+
+    The need for each domain in each place is shared among the operating
+    charities present there that serve it, in proportion to their hours (a
+    larger charity sees more of it): the waiting list a charity sees, and
+    stretches its staffing to meet while it has reserves
+    (:func:`sim.finance.staffing`).
+    """
+    s, cl = model.sector, model.clients
+    n_loc, n_dom = s.presence.shape[1], s.specialisms.shape[1]
+    rows = np.flatnonzero(waiting)
+    if rows.size == 0:
+        return np.zeros(s.n)
+    need = np.zeros((n_loc, n_dom))
+    np.add.at(need, cl.locality[rows], cl.needs[rows])
+    size = np.where(s.alive, s.staff_hours + s.volunteer_hours, 0.0)
+    here = s.presence * size[:, None]  # (charities, places) hours of each charity present
+    capacity = here.T @ s.specialisms  # (places, domains): hours able to take it
+    per_hour = np.where(capacity > 0, need / np.maximum(capacity, 1e-9), 0.0)
+    return ((here @ per_hour) * s.specialisms).sum(axis=1) * model.scenario.clients.hours_per_need
 
 
 def _continuity(model: PartnershipModel, rows: np.ndarray, old_provider: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -52,11 +52,16 @@ def fixed_costs(model: PartnershipModel) -> np.ndarray:
 
 
 def staffing(model: PartnershipModel, money: np.ndarray, fixed: np.ndarray) -> np.ndarray:
-    """Each charity moves its paid hours towards what its budget affords (:func:`sim.rules.staff_target`)."""
+    """Each charity moves its paid hours towards what its budget affords (:func:`sim.rules.staff_target`).
+
+    The hours it needs are its clients' needs, its share of the waiting list in
+    its places and specialisms, monitoring, partnership work and volunteer
+    supervision: rising demand stretches reserves, not only waiting lists.
+    """
     s, sec = model.sector, model.scenario.sector
     loaded = sec.hourly_cost * (1.0 + sec.overhead_share)
     affordable = np.maximum(money - fixed, 0.0) / loaded
-    needed = (s.demand_hours + s.monitoring_hours + s.relationship_hours
+    needed = (s.demand_hours + s.waiting_hours + s.monitoring_hours + s.relationship_hours
               + s.volunteer_hours * (sec.volunteer_supervision - 1.0))
     target = staff_target(affordable, needed, s.reserves, s.reserves_target, sec.subsidy, sec.reserve_adjust, loaded)
     return np.where(s.alive, s.staff_hours + sec.staff_adjust * (target - s.staff_hours), 0.0)

@@ -167,7 +167,7 @@ def _subsidising(v: MetricView) -> float:
     """Share of charities paid under a contract or grant whose work for it (at full cost, with its
     part of fixed costs, monitoring and partnership work) costs more than it pays (NCVO 2024: 87%)."""
     s, sec = v.sector, v.model.scenario.sector
-    paid = v.alive & (s.contract_income > 0)
+    paid = v.alive & (s.contract_income >= 1.0)  # a pound a month or more (not a rounding remainder)
     loaded = sec.hourly_cost * (1.0 + sec.overhead_share)
     hours = s.contract_hours + s.monitoring_hours + s.relationship_hours
     # full cost recovery: the contract's work carries its part of the fixed costs too

@@ -93,6 +93,7 @@ class Sector(_Section):
     reserve_adjust: float = Field(0.05, ge=0.0, le=1.0, description="Share of the gap between reserves and their target that a charity closes each month through its staffing (assumption)")
     staff_adjust: float = Field(0.25, gt=0.0, le=1.0, description="Share of the gap to its staffing target a charity closes each month (hiring and redundancy lag)")
     other_income_follows_funding: float = Field(0.5, ge=0.0, le=1.0, description="How much of the funding trend also applies to charities' own income (assumption)")
+    pressure_runway_months: float = Field(24.0, ge=0.0, le=240.0, description="A charity is under financial pressure when its reserves are below a month of spending, or when this month's deficit would use them up within this many months (a reserves policy's planning horizon; 0 = only the first; assumption)")
     closure_months: int = Field(3, ge=1, le=36, description="A charity whose reserves stay negative this many months closes")
 
 
@@ -136,7 +137,7 @@ class Commissioning(_Section):
     max_bids: int = Field(4, ge=1, le=50, description="Bids a tender draws at most: the able leads who prepare one (assumption)")
     monitoring_hours: float = Field(0.5, ge=0.0, le=50.0, description="Monitoring hours a month per funded client for a contract's reports (assumption)")
     duplication: float = Field(1.0, ge=0.0, le=5.0, description="Extra monitoring, as a multiple, for each partner that keeps its own system (per_partner regime)")
-    cost_coverage: float = Field(0.8, ge=0.1, le=2.0, description="Contract value as a share of the full cost of the caseload it specifies (NCVO 2024: 87% of charities subsidise contracts)")
+    cost_coverage: float = Field(0.85, ge=0.1, le=2.0, description="Contract value as a share of the full cost of the caseload it specifies (NCVO 2024: 87% of charities subsidise contracts)")
     grant_monitoring: float = Field(0.3, ge=0.0, le=1.0, description="Monitoring an independent grant funder asks, as a share of a statutory contract's (light touch; assumption)")
     bid_cost_months: float = Field(0.5, ge=0.0, le=12.0, description="Cost of preparing a bid, in months of the bidder's expected share (assumption)")
     price_scale_discount: float = Field(0.05, ge=0.0, le=0.5, description="How much cheaper a bid is per income band of its lead (economies of scale; assumption)")

@@ -54,6 +54,7 @@ CHARITY_STATES: dict[str, str] = {
     "contract_hours": "Hours a month its contract clients need at the specification (the caseload it carries)",
     "relationship_hours": "Hours this month invested in partnership relationships",
     "demand_hours": "Hours this month its clients' needs demand of it",
+    "waiting_hours": "Hours the needs of clients waiting in its places, in its specialisms, would take (its share of the waiting list)",
 }
 
 
@@ -110,11 +111,16 @@ class SectorState:
         self.contract_hours = np.zeros(n)
         self.relationship_hours = np.zeros(n)
         self.demand_hours = np.zeros(n)
+        self.waiting_hours = np.zeros(n)
+        self.runway_months = s.pressure_runway_months
 
     def pressure(self) -> np.ndarray:
-        """Under financial pressure: reserves below one month of spending (or below zero)."""
+        """Under financial pressure: reserves below one month of spending (or below zero), or a
+        deficit that would use them up within ``sector.pressure_runway_months``."""
         spend = np.where(self.spending > 0, self.spending, self.own_funds)
-        return self.alive & (self.reserves < spend)
+        deficit = np.maximum(self.spending - self.income, 0.0)
+        runway_short = (deficit > 0) & (self.reserves < self.runway_months * deficit)
+        return self.alive & ((self.reserves < spend) | runway_short)
 
     def delivery_hours(self, supervision: float = 0.0) -> np.ndarray:
         """Hours a month left for clients after supervision of volunteers, monitoring and partnership work."""

@@ -121,6 +121,7 @@ OTHER_VALUES: dict[str, tuple[Any, Any]] = {
     "partnership.unfunded_capacity": (0, 60),
     "statutory.referral_rate": (0.1, 1.0),
     "statutory.self_referral": (0.0, 0.4),
+    "statutory.service_access": (0.0, 0.6),
     "partnership.subsidy_tolerance": (0.0, 0.3),
 }
 
