@@ -361,8 +361,12 @@ def serve(model: PartnershipModel) -> None:
     hours = s.delivery_hours(sc.sector.volunteer_supervision)
     ratio = np.where(demand > 0, np.minimum(1.0, hours / np.maximum(demand, 1e-9)), 1.0)
     model.month_stats.update(hours_available=float(hours.sum()))
-    # the caseload each charity carries under contracts, at the specification's hours per need
-    s.contract_hours[:] = np.bincount(provider[ok & has_c], weights=POPCOUNT[cl.need_bits][ok & has_c], minlength=s.n) * hpn
+    # the work each charity does under contracts, at the specification's hours per need: its contract
+    # caseload's needs, less those it refers on, plus contract clients' needs referred to it
+    ref_c = referred & has_c[rows]
+    own = POPCOUNT[cl.need_bits] - np.bincount(rows[ref_c], minlength=n)
+    s.contract_hours[:] = (np.bincount(provider[ok & has_c], weights=own[ok & has_c], minlength=s.n)
+                           + np.bincount(tgt[ref_c], minlength=s.n)) * hpn
     # a disengaged client attends less of the support offered
     attend = 1.0 - sc.clients.engagement_effect * (1.0 - cl.engagement)
 

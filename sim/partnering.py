@@ -213,18 +213,42 @@ def reorganise(model: PartnershipModel) -> None:
             model.counters["rebalances"] += 1
 
 
+def contract_needs(model: PartnershipModel) -> np.ndarray:
+    """(contract ids, domains): how many of each contract's clients have each need (cached for the month)."""
+    cache = model.cache
+    key = (model.month, len(model.clients), model.max_contract_id())
+    if cache.get("contract_needs_key") != key:
+        cl = model.clients
+        rows = np.flatnonzero(cl.contract >= 0)
+        n_c = model.max_contract_id() + 1
+        cache["contract_needs"] = np.stack(
+            [np.bincount(cl.contract[rows], weights=cl.needs[rows, d], minlength=n_c) for d in range(cl.needs.shape[1])],
+            axis=1) if cl.needs.shape[1] else np.zeros((n_c, 0))
+        cache["contract_needs_key"] = key
+    return cache["contract_needs"]
+
+
 def _fill_gap(model: PartnershipModel, contract, p) -> None:
-    """Invite a partner for a need the contract funds that no member serves (at most one a month)."""
+    """Invite a partner for the need no member serves that most of the contract's clients have (at most one a month).
+
+    The gap is read from the clients, not only from the specification: Golden
+    Key's partnership grew as the needs its clients brought to light called for
+    new partners. Before the contract has clients, the specification's needs count.
+    """
     from .tendering import charity_free_funds, coordination_cost
 
     s = model.sector
     members = [m for m in p.members if s.alive[m]]
     if not members or len(members) >= model.scenario.partnership.max_partners:
         return
-    have = s.specialisms[members][:, contract.domains].any(axis=0)
-    if have.all():
+    have = s.specialisms[members].any(axis=0)
+    demand = contract_needs(model)[contract.cid] if contract.cid <= model.max_contract_id() else np.zeros(have.size)
+    if demand.sum() <= 0:
+        demand = contract.domains.astype(float)
+    gap = np.where(have, 0.0, demand)
+    if gap.max() <= 0:
         return
-    missing = np.flatnonzero(contract.domains)[~have]
+    missing = np.array([int(np.argmax(gap))])
     cand = np.flatnonzero(s.alive & s.specialisms[:, missing].any(axis=1) & s.presence[:, contract.lot].any(axis=1))
     cand = cand[~np.isin(cand, members)]
     if cand.size == 0:

@@ -51,7 +51,7 @@ CHARITY_STATES: dict[str, str] = {
     "spending": "This month's spending, pounds",
     "contract_income": "This month's payments from contracts and grants, pounds",
     "monitoring_hours": "Hours this month spent on contract monitoring",
-    "contract_hours": "Hours a month its contract clients need at the specification (the caseload it carries)",
+    "contract_hours": "Hours a month of contract work it does at the specification: its contract clients' needs, less those it refers on, plus contract clients' needs referred to it",
     "relationship_hours": "Hours this month invested in partnership relationships",
     "demand_hours": "Hours this month its clients' needs demand of it",
     "waiting_hours": "Hours the needs of clients waiting in its places, in its specialisms, would take (its share of the waiting list)",
