@@ -135,3 +135,73 @@ def test_key_work_meets_other_needs_with_spare_hours(small_scenario, seeded_valu
     fn = mean_after("needs_met_share", start=1)
     a, b = seeded_values(keywork, fn, n=6), seeded_values(specialist_only, fn, n=6)
     assert greater(a, b) < ALPHA
+
+
+def test_statutory_referral_does_not_pull_clients_from_another_charity(small_scenario):
+    """A client supported by a charity outside the contract is not referred into it; its own partners' clients are."""
+    model = sim.PartnershipModel(small_scenario("inspire", run__burn_in=12, statutory__engagement=1.0,
+                                                statutory__self_referral=0.0), seed=2, charity_cls=Willing)
+    cl = model.clients
+    contract = next(iter(model.contracts.values()))
+    members = set(contract.delivering)
+    outsiders = np.flatnonzero(model.sector.alive & ~np.isin(np.arange(model.sector.n), list(members)))
+    assert outsiders.size and len(cl)
+    # every client loses their contract; half are with a charity outside the contract, half with a member
+    cl.contract[:] = -1
+    half = np.arange(len(cl)) % 2 == 0
+    cl.provider[half] = model.rng.choice(outsiders, int(half.sum()))
+    cl.provider[~half] = model.rng.choice(sorted(members), int((~half).sum()))
+    cl.referral_draw[:] = 0.0  # all within statutory reach
+    contract.spec_value = 1e9  # room for everyone
+    delivery.assign_contracts(model)
+    assert not (cl.contract[half] >= 0).any(), "clients of an outside charity stay with it"
+    assert (cl.contract[~half] >= 0).any(), "clients of a member are referred in, keeping their worker"
+
+
+def test_contract_clients_go_to_a_partner_who_serves_one_of_their_needs(small_scenario):
+    model = sim.PartnershipModel(small_scenario("inspire", run__burn_in=12), seed=1, charity_cls=Willing)
+    s = model.sector
+    contract = next(c for c in model.contracts.values() if len(c.delivering) >= 3)
+    tables = delivery.ProviderTables(model)
+    loc = int(contract.lot[0])
+    present = [m for m in contract.delivering if s.presence[m, loc]]
+    bits = np.array([s.specialism_bits[m] for m in present], dtype=np.uint8)
+    n = 5_000
+    need = np.repeat(bits, n // len(present) + 1)[:n]
+    who = tables.provider(np.full(n, contract.cid), np.full(n, loc), model.rng.random(n), need, s.specialism_bits)
+    assert np.all((need & s.specialism_bits[who]) != 0), "a partner serving one of the needs, where one does"
+    # with no fitting partner, the draw falls back to the money shares
+    none = np.zeros(n, dtype=np.uint8)
+    who = tables.provider(np.full(n, contract.cid), np.full(n, loc), model.rng.random(n), none, s.specialism_bits)
+    assert set(np.unique(who)) == set(present)
+
+
+def test_waiting_list_is_shared_among_charities_that_could_serve_it(small_scenario):
+    model = _unassigned(small_scenario)
+    cl, s = model.clients, model.sector
+    waiting = np.ones(len(cl), dtype=bool)
+    hours = delivery.waiting_list_hours(model, waiting)
+    hpn = model.scenario.clients.hours_per_need
+    # every waiting need that some charity present could serve is counted once, no more
+    servable = 0
+    for loc in np.unique(cl.locality):
+        here = s.alive & s.presence[:, loc] & (s.staff_hours + s.volunteer_hours > 0)
+        able = s.specialisms[here].any(axis=0)
+        servable += int((cl.needs[cl.locality == loc] & able).sum())
+    assert hours.sum() == pytest.approx(servable * hpn, rel=1e-9)
+    assert np.all(hours[~s.alive] == 0)
+    # a charity with twice the hours sees twice the share of the same list
+    i = int(np.flatnonzero(hours > 0)[0])
+    s.staff_hours[i] = 2.0 * s.staff_hours[i] + s.volunteer_hours[i]
+    assert delivery.waiting_list_hours(model, waiting)[i] > hours[i]
+    assert delivery.waiting_list_hours(model, np.zeros(len(cl), dtype=bool)).sum() == 0.0
+
+
+def test_statutory_service_access_meets_more_of_contract_clients_needs(small_scenario, seeded_values):
+    """Engaged statutory partners open their services to a contract's clients: more of their needs met."""
+    kw = dict(run__burn_in=12, run__months=12)
+    open_ = small_scenario("inspire", statutory__service_access=0.6, **kw)
+    closed = small_scenario("inspire", statutory__service_access=0.0, **kw)
+    fn = mean_after("needs_met_share", start=1)
+    a, b = seeded_values(open_, fn, n=6, charity_cls=Willing), seeded_values(closed, fn, n=6, charity_cls=Willing)
+    assert greater(a, b) < ALPHA

@@ -126,3 +126,33 @@ def test_volunteers_add_hours_at_a_supervision_cost(small_scenario):
     free, supervised = s.delivery_hours(0.0), s.delivery_hours(sup)
     assert np.all(supervised[with_vol] < free[with_vol])
     assert np.all(supervised[with_vol] > s.delivery_hours(1.0)[with_vol])  # still more than no volunteers at all
+
+
+def test_a_deficit_that_would_use_up_reserves_within_the_runway_is_pressure(small_scenario):
+    model = sim.PartnershipModel(small_scenario(run__burn_in=0, sector__pressure_runway_months=24.0), seed=1)
+    s = model.sector
+    i = int(np.flatnonzero(s.alive)[0])
+    s.spending[i], s.income[i] = 100.0, 100.0
+    s.reserves[i] = 1_000.0
+    assert not s.pressure()[i], "balanced books and ten months of reserves: no pressure"
+    s.income[i] = 90.0  # a deficit of 10 a month: reserves last 100 months
+    assert not s.pressure()[i]
+    s.income[i] = 50.0  # a deficit of 50: 20 months, within the 24-month runway
+    assert s.pressure()[i]
+    s.runway_months = 0.0
+    assert not s.pressure()[i], "with no runway only reserves under a month of spending count"
+    s.reserves[i] = 50.0
+    assert s.pressure()[i]
+
+
+def test_a_waiting_list_stretches_staffing_from_reserves(small_scenario):
+    model = sim.PartnershipModel(small_scenario(run__burn_in=0), seed=1)
+    s = model.sector
+    money, fixed = finance.budget(model), finance.fixed_costs(model)
+    s.waiting_hours[:] = 0.0
+    calm = finance.staffing(model, money, fixed)
+    s.waiting_hours[:] = 200.0
+    stretched = finance.staffing(model, money, fixed)
+    with_reserves = s.alive & (s.reserves > 0)
+    assert np.all(stretched[with_reserves] >= calm[with_reserves])
+    assert np.any(stretched[with_reserves] > calm[with_reserves])
