@@ -109,23 +109,58 @@ def assign_providers(model: PartnershipModel) -> None:
         return
     slots = spare_slots(model)
     rng = model.rng
-    for loc in np.unique(cl.locality[waiting]):
-        here = waiting[cl.locality[waiting] == loc]
-        charities = np.flatnonzero(s.alive & s.presence[:, loc] & (slots > 0))
+    present = np.ascontiguousarray(s.presence.T)  # (places, charities): one row read per place
+    by_place = waiting[np.argsort(cl.locality[waiting], kind="stable")]  # waiting rows grouped by place, in order
+    places, starts = np.unique(cl.locality[by_place], return_index=True)
+    for loc, here in zip(places, np.split(by_place, starts[1:])):
+        charities = np.flatnonzero(s.alive & present[loc] & (slots > 0))
         if charities.size == 0:
             continue
         here = rng.permutation(here)
-        fit = (cl.need_bits[here, None] & s.specialism_bits[None, charities]) != 0
-        weights = fit * slots[charities][None, :]
-        total = weights.sum(axis=1)
+        # a client's chances follow the spare slots of the charities serving one of their needs
+        cum, total = _fitting_slots(cl.need_bits[here], s.specialism_bits[charities], slots[charities])
         has = total > 0
-        cum = np.cumsum(weights[has], axis=1)
-        pick = (cum < (rng.random(int(has.sum())) * total[has])[:, None]).sum(axis=1)
+        pick = count_below(cum, has, rng.random(int(has.sum())) * total[has])
         chosen = charities[np.minimum(pick, charities.size - 1)]
         rows = here[has]
         taken = take_up_to(chosen, slots.astype(np.int64), rng)  # no charity beyond its spare capacity
         cl.provider[rows[taken]] = chosen[taken]
         np.subtract.at(slots, chosen[taken], 1.0)
+
+
+def _fitting_slots(need_bits: np.ndarray, specialism_bits: np.ndarray, slots: np.ndarray):
+    """Per client, cumulative spare slots over the charities serving one of their needs, and the total.
+
+    Returns ``(cum, total)``: ``cum`` is one row per distinct need mask (clients
+    with the same needs see the same charities), ``total`` is per client. Slots
+    are whole numbers, so the sums are exact whatever their order.
+    """
+    seen = np.bincount(need_bits, minlength=256) > 0  # distinct masks without sorting (needs are uint8 masks)
+    masks = np.flatnonzero(seen).astype(need_bits.dtype)
+    inverse = np.cumsum(seen)[need_bits] - 1
+    fit = (masks[:, None] & specialism_bits[None, :]) != 0
+    cum = np.cumsum(fit * slots[None, :], axis=1)
+    total = cum[:, -1] if cum.shape[1] else np.zeros(masks.size)
+    return (cum, inverse), total[inverse]
+
+
+def count_below(cum_rows, has: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """For each client with ``has``, how many entries of its cumulative row are below its ``x``.
+
+    ``cum_rows`` is ``(cum, inverse)`` from :func:`_fitting_slots`: rows of
+    whole numbers, non-decreasing. Same as ``(cum[inverse][has] < x[:, None]).sum(axis=1)``,
+    by a binary search per client: the rows are laid end to end with an offset
+    larger than any entry, and ``cum < x`` is ``cum < ceil(x)`` for whole-number ``cum``,
+    so everything stays a whole number (exact in floating point).
+    """
+    cum, inverse = cum_rows
+    row = inverse[has]
+    width = cum.shape[1]
+    if width == 0 or row.size == 0:
+        return np.zeros(row.size, dtype=np.int64)
+    step = cum[:, -1].max() + 1.0
+    flat = (cum + np.arange(cum.shape[0])[:, None] * step).ravel()
+    return np.searchsorted(flat, row * step + np.ceil(x), side="left") - row * width
 
 
 class ProviderTables:
