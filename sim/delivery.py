@@ -333,12 +333,23 @@ def monitor(model: PartnershipModel) -> None:
 POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.int8)
 
 
+#: the domains of each byte's set bits, laid end to end, and where each byte's run starts
+_DOMAINS_OF = [np.flatnonzero([(i >> d) & 1 for d in range(8)]) for i in range(256)]
+_DOMAIN_RUNS = np.concatenate(_DOMAINS_OF).astype(np.int64)
+_RUN_START = np.concatenate([[0], np.cumsum(POPCOUNT, dtype=np.int64)[:-1]])
+
+
 def unpack(bits: np.ndarray, n_domains: int) -> tuple[np.ndarray, np.ndarray]:
-    """(row, domain) pairs of the set bits of a per-client mask."""
-    rows = np.flatnonzero(bits)
-    flags = np.unpackbits(bits[rows, None], axis=1, bitorder="little")[:, :n_domains]
-    r, d = np.nonzero(flags)
-    return rows[r], d
+    """(row, domain) pairs of the set bits of a per-client mask, in row then domain order.
+
+    Each row is repeated once per set bit and its domains read from a table
+    by mask (no per-row bit matrix); ``n_domains`` bounds the masks' bits.
+    """
+    count = POPCOUNT[bits].astype(np.int64)
+    rows = np.repeat(np.arange(bits.size), count)
+    first = np.cumsum(count) - count  # where each row's pairs start
+    at = np.arange(rows.size) - np.repeat(first - _RUN_START[bits], count)
+    return rows, _DOMAIN_RUNS[at]
 
 
 def take_up_to(cells: np.ndarray, capacity: np.ndarray, rng: np.random.Generator) -> np.ndarray:
