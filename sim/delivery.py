@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .clients import POPCOUNT  # noqa: F401  (number of set bits of each byte, re-exported)
 from .rules import referral_success, monitoring_hours, continuity_kept  # noqa: F401  (pure rules, re-exported)
 
 if TYPE_CHECKING:
@@ -329,8 +330,6 @@ def monitor(model: PartnershipModel) -> None:
         model.funded_hours += contract.value / model.scenario.sector.hourly_cost
 
 
-#: number of set bits of each byte (needs are held as bit masks over domains)
-POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.int8)
 
 
 #: the domains of each byte's set bits, laid end to end, and where each byte's run starts
