@@ -296,13 +296,18 @@ def local_provision(model: PartnershipModel) -> np.ndarray:
     return cache["provision"]
 
 
+#: (mask, domain): whether need mask ``mask`` includes domain ``domain``
+_MASK_HAS = ((np.arange(256)[:, None] >> np.arange(8)) & 1).astype(np.int64)
+
+
 def unserved_needs(model: PartnershipModel) -> np.ndarray:
     """(localities, domains): clients here need it, and no operating charity present serves it."""
     cl = model.clients
     n_loc = model.sector.presence.shape[1]
     n_dom = len(model.domains)
-    cell = (cl.locality[:, None] * n_dom + np.arange(n_dom))[cl.needs]
-    demand = np.bincount(cell, minlength=n_loc * n_dom).reshape(n_loc, n_dom)
+    # which need masks occur in each place, then which domains those masks hold (only "any demand" matters)
+    masks_here = np.bincount(cl.locality.astype(np.int64) * 256 + cl.need_bits, minlength=n_loc * 256).reshape(n_loc, 256) > 0
+    demand = (masks_here.astype(np.int64) @ _MASK_HAS[:, :n_dom]) > 0
     joint = np.zeros(demand.shape, dtype=bool)
     for loc, dom in model.partnerships.joint_services():
         joint[loc, dom] = True
