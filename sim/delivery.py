@@ -356,6 +356,12 @@ def unpack(bits: np.ndarray, n_domains: int) -> tuple[np.ndarray, np.ndarray]:
     return rows, _DOMAIN_RUNS[at]
 
 
+def as_bits(rows: np.ndarray, domains: np.ndarray, n: int) -> np.ndarray:
+    """Per row, the bit mask of its (row, domain) pairs (the inverse of :func:`unpack`; pairs must be distinct)."""
+    weights = np.left_shift(1, domains)  # distinct bits of one row add up to their OR
+    return np.bincount(rows, weights=weights, minlength=n).astype(np.uint8)
+
+
 def take_up_to(cells: np.ndarray, capacity: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Pick at most ``capacity[cell]`` random entries of each cell; returns a mask over ``cells``."""
     order = np.lexsort((rng.random(cells.size), cells))
@@ -431,21 +437,21 @@ def serve(model: PartnershipModel) -> None:
     # a disengaged client attends less of the support offered
     attend = 1.0 - sc.clients.engagement_effect * (1.0 - cl.engagement)
 
-    met = np.zeros((n, n_dom), dtype=bool)
+    # needs met so far, as a bit mask per client (bit d = domain d), like ``need_bits``
     d_rows, d_doms = unpack(direct_bits, n_dom)
     got = rng.random(d_rows.size) < ratio[provider[d_rows]] * attend[d_rows]
-    met[d_rows[got], d_doms[got]] = True
+    met = as_bits(d_rows[got], d_doms[got], n)
     by_partner = referred & (rng.random(rows.size) < ratio[tgt] * attend[rows])
-    met[rows[by_partner], doms[by_partner]] = True
+    met |= as_bits(rows[by_partner], doms[by_partner], n)
 
     # key work: hours left after specialist work go to clients' other needs, less effectively
-    g_rows, g_doms = np.nonzero(ok[:, None] & cl.needs & ~met)
+    g_rows, g_doms = unpack(np.where(ok, cl.need_bits & ~met, 0).astype(np.uint8), n_dom)
     keyworker = provider[g_rows]
     g_demand = np.bincount(keyworker, minlength=s.n) * hpn
     spare = np.maximum(hours - demand, 0.0)
     g_ratio = np.where(g_demand > 0, np.minimum(1.0, spare / np.maximum(g_demand, 1e-9)), 0.0)
     got = rng.random(g_rows.size) < sc.clients.generalist_effect * g_ratio[keyworker] * attend[g_rows]
-    met[g_rows[got], g_doms[got]] = True
+    met |= as_bits(g_rows[got], g_doms[got], n)
     model.month_stats.update(keywork_met=int(got.sum()))
 
     # frontline contact from shared clients
@@ -457,28 +463,30 @@ def serve(model: PartnershipModel) -> None:
                                   frontline=sc.relationships.frontline_growth * np.minimum(1.0, counts / 5.0))
 
     # unfunded joint services (know-how meets access) take a few clients a month per place and need
-    remaining = cl.needs & ~met
+    remaining = cl.need_bits & ~met
     n_loc = s.presence.shape[1]
     capacity = np.zeros(n_loc * n_dom, dtype=np.int64)
     for loc_, dom_ in model.partnerships.joint_services():
         capacity[loc_ * n_dom + dom_] += sc.partnership.unfunded_capacity
     if capacity.any():
-        r_rows, r_doms = np.nonzero(remaining)
+        r_rows, r_doms = unpack(remaining, n_dom)
         cells = cl.locality[r_rows].astype(np.int64) * n_dom + r_doms
         open_ = capacity[cells] > 0
         r_rows, r_doms, cells = r_rows[open_], r_doms[open_], cells[open_]
         chosen = take_up_to(cells, capacity, rng)
-        met[r_rows[chosen], r_doms[chosen]] = True
-        remaining[r_rows[chosen], r_doms[chosen]] = False
+        joined = as_bits(r_rows[chosen], r_doms[chosen], n)
+        met |= joined
+        remaining &= ~joined
         model.joint_served = int(chosen.sum())
 
     # signposting to local provision where someone serves that need
-    s_rows, s_doms = np.nonzero(remaining & local_provision(model)[cl.locality])
+    provision_bits = as_bits(*np.nonzero(local_provision(model)), n_loc)  # per place, the needs served there
+    s_rows, s_doms = unpack(remaining & provision_bits[cl.locality], n_dom)
     got = rng.random(s_rows.size) < sc.clients.signposting * (1.0 - sc.system.barrier_effect * model.barrier)
-    met[s_rows[got], s_doms[got]] = True
+    met |= as_bits(s_rows[got], s_doms[got], n)
 
     counts = POPCOUNT[cl.need_bits]
-    met_counts = met.sum(axis=1, dtype=np.int8)
+    met_counts = POPCOUNT[met]
     cl.met_share = (met_counts / np.maximum(counts, 1)).astype(np.float32)
     multi = counts >= 2
     cl.joined_up = multi & (met_counts == counts)
