@@ -190,6 +190,7 @@ class ProviderTables:
         self.partnership_of_contract = np.full(n_c, -1, dtype=np.int64)
         self.referral_to = np.full((model.max_partnership_id() + 1, s.specialisms.shape[1]), -1, dtype=np.int64)
         self.blocks: dict[int, ContractBlock] = {}
+        self._slots: tuple[np.ndarray, np.ndarray] | None = None  # see _by_slot
         for contract in model.contracts.values():
             block = blocks.get(contract.cid)
             if block is None or not block.fits(contract):
@@ -211,9 +212,33 @@ class ProviderTables:
 
     def provider(self, contract: np.ndarray, locality: np.ndarray, draw: np.ndarray) -> np.ndarray:
         """The partner serving each client of ``contract`` in ``locality`` (-1 none), chosen by a fixed ``draw``."""
-        cum = self.cumulative[contract, locality]
-        slot = np.minimum((cum < draw[:, None]).sum(axis=1), cum.shape[1] - 1)
-        return self.members[contract, locality, slot]
+        cell, by_slot = self._cells(contract, locality), self._by_slot()[0]
+        draw = draw.astype(np.float64)
+        slot = np.zeros(cell.size, dtype=np.int64)
+        for column in by_slot:  # one slot at a time: k passes over the clients beat a (clients, k) matrix
+            slot += column[cell] < draw
+        np.minimum(slot, by_slot.shape[0] - 1, out=slot)
+        return self.members.reshape(-1)[cell * by_slot.shape[0] + slot]
+
+    def delivers(self, contract: np.ndarray, locality: np.ndarray, charity: np.ndarray) -> np.ndarray:
+        """Whether each ``charity`` is one of the partners delivering ``contract`` in ``locality``."""
+        cell, members_by_slot = self._cells(contract, locality), self._by_slot()[1]
+        found = np.zeros(cell.size, dtype=bool)
+        for column in members_by_slot:
+            found |= column[cell] == charity
+        return found
+
+    def _cells(self, contract: np.ndarray, locality: np.ndarray) -> np.ndarray:
+        """Flat (contract, locality) index of each client."""
+        return contract.astype(np.int64) * self.members.shape[1] + locality
+
+    def _by_slot(self) -> tuple[np.ndarray, np.ndarray]:
+        """``cumulative`` and ``members`` as (k, contracts x localities): one contiguous row per slot."""
+        if self._slots is None:
+            k = self.members.shape[2]
+            self._slots = (np.ascontiguousarray(self.cumulative.reshape(-1, k).T),
+                           np.ascontiguousarray(self.members.reshape(-1, k).T))
+        return self._slots
 
 
 class ContractBlock:
@@ -390,7 +415,7 @@ def serve(model: PartnershipModel) -> None:
     provider[has_c] = tables.provider(cl.contract[has_c], cl.locality[has_c], cl.worker_draw[has_c])
     # a contract client keeps a worker who still delivers the contract in their place
     rows_c = np.flatnonzero(has_c & (cl.provider >= 0))
-    still = (tables.members[cl.contract[rows_c], cl.locality[rows_c]] == cl.provider[rows_c, None]).any(axis=1)
+    still = tables.delivers(cl.contract[rows_c], cl.locality[rows_c], cl.provider[rows_c])
     provider[rows_c[still]] = cl.provider[rows_c[still]]
     # a client whose worker changes (a closure, a new contract holder) starts again with someone new
     changed = (cl.provider >= 0) & (provider != cl.provider)
