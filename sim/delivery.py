@@ -68,18 +68,19 @@ def assign_contracts(model: PartnershipModel) -> None:
     loc, bits = cl.locality[free_rows], cl.need_bits[free_rows]
     draw = cl.referral_draw[free_rows]
     in_lot = np.zeros(model.sector.presence.shape[1], dtype=bool)
+    waiting = np.ones(free_rows.size, dtype=bool)  # still without a contract (marked, not compacted: same order)
+    left = free_rows.size
     for contract in order:
         room = int(contract.spec_value / price) - int(caseload[contract.cid])
-        if room <= 0 or free_rows.size == 0:
+        if room <= 0 or left == 0:
             continue
         reach = sc.statutory.referral_rate * engagement_of(model, contract.commissioner) + sc.statutory.self_referral
         in_lot[:] = False
         in_lot[contract.lot] = True
-        fits = np.flatnonzero(in_lot[loc] & ((bits & contract.commissioner.domain_bits) != 0) & (draw < reach))[:room]
+        fits = np.flatnonzero(waiting & in_lot[loc] & ((bits & contract.commissioner.domain_bits) != 0) & (draw < reach))[:room]
         cl.contract[free_rows[fits]] = contract.cid
-        keep = np.ones(free_rows.size, dtype=bool)
-        keep[fits] = False
-        free_rows, loc, bits, draw = free_rows[keep], loc[keep], bits[keep], draw[keep]
+        waiting[fits] = False
+        left -= fits.size
 
 
 def spare_slots(model: PartnershipModel) -> np.ndarray:
