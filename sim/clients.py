@@ -208,7 +208,7 @@ class ClientPopulation:
         """Compact the arrays, keeping clients where ``rows_mask`` is False."""
         keep = np.flatnonzero(~rows_mask)  # the rows once, not a boolean mask per array
         for name in STATES:
-            setattr(self, name, getattr(self, name)[keep])
+            setattr(self, name, np.take(getattr(self, name), keep, axis=0))  # take: much faster for the 2-d needs
 
     @property
     def need_count(self) -> np.ndarray:

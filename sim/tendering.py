@@ -314,13 +314,17 @@ def collect_bids(model: PartnershipModel, lot: Lot, incumbent: Partnership | Non
 def existing_provision(model: PartnershipModel, members: list[int], lot: Lot, previous: Contract | None) -> float:
     """Share of the lot's current clients whose charity is in the bid ("understand what you have")."""
     cl = model.clients
-    here = np.isin(cl.locality, lot.places) & ((cl.need_bits & lot.commissioner.domain_bits) != 0)
+    in_lot = np.zeros(model.sector.presence.shape[1], dtype=bool)  # look-up tables: np.isin sorts every call
+    in_lot[lot.places] = True
+    here = in_lot[cl.locality] & ((cl.need_bits & lot.commissioner.domain_bits) != 0)
     served = here & (cl.provider >= 0)
     if not served.any():
         if previous is not None and previous.shares:
             return len(set(previous.shares) & set(members)) / len(previous.shares)
         return 0.0
-    return float(np.isin(cl.provider[served], members).mean())
+    in_bid = np.zeros(model.sector.n, dtype=bool)
+    in_bid[members] = True
+    return float(in_bid[cl.provider[served]].mean())
 
 
 def score_bids(model: PartnershipModel, lot: Lot, bids: list[Bid], previous: Contract | None) -> Bid | None:
