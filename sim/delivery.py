@@ -125,7 +125,7 @@ def assign_providers(model: PartnershipModel) -> None:
         pick = count_below(cum, has, rng.random(int(has.sum())) * total[has])
         chosen = charities[np.minimum(pick, charities.size - 1)]
         rows = here[has]
-        taken = take_up_to(chosen, slots.astype(np.int64), rng)  # no charity beyond its spare capacity
+        taken = take_up_to(chosen, slots, rng)  # no charity beyond its spare capacity (whole-number slots)
         cl.provider[rows[taken]] = chosen[taken]
         np.subtract.at(slots, chosen[taken], 1.0)
 
@@ -452,14 +452,16 @@ def serve(model: PartnershipModel) -> None:
     # capacity: hours each charity's clients need against the hours it has
     hpn = sc.clients.hours_per_need
     direct_count = POPCOUNT[direct_bits]
-    demand = np.bincount(provider[ok], weights=direct_count[ok], minlength=s.n) * hpn
+    serving = provider[ok]  # the provider of each client served (reused below)
+    counts = POPCOUNT[cl.need_bits]
+    demand = np.bincount(serving, weights=direct_count[ok], minlength=s.n) * hpn
     demand += np.bincount(tgt[referred], minlength=s.n) * hpn
     s.demand_hours[:] = demand
     hours = s.delivery_hours(sc.sector.volunteer_supervision)
     ratio = np.where(demand > 0, np.minimum(1.0, hours / np.maximum(demand, 1e-9)), 1.0)
     model.month_stats.update(hours_available=float(hours.sum()))
     # the caseload each charity carries under contracts, at the specification's hours per need
-    s.contract_hours[:] = np.bincount(provider[ok & has_c], weights=POPCOUNT[cl.need_bits][ok & has_c], minlength=s.n) * hpn
+    s.contract_hours[:] = np.bincount(provider[ok & has_c], weights=counts[ok & has_c], minlength=s.n) * hpn
     # a disengaged client attends less of the support offered
     attend = 1.0 - sc.clients.engagement_effect * (1.0 - cl.engagement)
 
@@ -484,9 +486,9 @@ def serve(model: PartnershipModel) -> None:
     pair_a, pair_b = provider[rows[referred]], tgt[referred]
     if pair_a.size:
         key = np.minimum(pair_a, pair_b) * s.n + np.maximum(pair_a, pair_b)
-        uniq, counts = np.unique(key, return_counts=True)
+        uniq, shared = np.unique(key, return_counts=True)
         model.network.add_contact(uniq // s.n, uniq % s.n,
-                                  frontline=sc.relationships.frontline_growth * np.minimum(1.0, counts / 5.0))
+                                  frontline=sc.relationships.frontline_growth * np.minimum(1.0, shared / 5.0))
 
     # unfunded joint services (know-how meets access) take a few clients a month per place and need
     remaining = cl.need_bits & ~met
@@ -511,7 +513,6 @@ def serve(model: PartnershipModel) -> None:
     got = rng.random(s_rows.size) < sc.clients.signposting * (1.0 - sc.system.barrier_effect * model.barrier)
     met |= as_bits(s_rows[got], s_doms[got], n)
 
-    counts = POPCOUNT[cl.need_bits]
     met_counts = POPCOUNT[met]
     cl.met_share = (met_counts / np.maximum(counts, 1)).astype(np.float32)
     multi = counts >= 2
@@ -525,9 +526,9 @@ def serve(model: PartnershipModel) -> None:
         transfer_needs=int(counts[moved].sum()), transfer_met=int(met_counts[moved].sum()),
     )
     # track record follows how well each charity's clients are served
-    share = np.bincount(provider[ok], weights=met_counts[ok], minlength=s.n) / np.maximum(
-        np.bincount(provider[ok], weights=counts[ok], minlength=s.n), 1)
-    served = np.bincount(provider[ok], minlength=s.n) > 0
+    share = np.bincount(serving, weights=met_counts[ok], minlength=s.n) / np.maximum(
+        np.bincount(serving, weights=counts[ok], minlength=s.n), 1)
+    served = np.bincount(serving, minlength=s.n) > 0
     s.track_record[served] = 0.97 * s.track_record[served] + 0.03 * share[served]
 
 
