@@ -133,9 +133,10 @@ def assign_providers(model: PartnershipModel) -> None:
 def _fitting_slots(need_bits: np.ndarray, specialism_bits: np.ndarray, slots: np.ndarray):
     """Per client, cumulative spare slots over the charities serving one of their needs, and the total.
 
-    Returns ``(cum, total)``: ``cum`` is one row per distinct need mask (clients
-    with the same needs see the same charities), ``total`` is per client. Slots
-    are whole numbers, so the sums are exact whatever their order.
+    Returns ``((cum, inverse), total)``: ``cum`` has one row per distinct need
+    mask (clients with the same needs see the same charities), ``inverse`` is
+    each client's row, ``total`` is per client. Slots are whole numbers, so the
+    sums are exact whatever their order.
     """
     seen = np.bincount(need_bits, minlength=256) > 0  # distinct masks without sorting (needs are uint8 masks)
     masks = np.flatnonzero(seen).astype(need_bits.dtype)
