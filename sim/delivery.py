@@ -112,10 +112,11 @@ def assign_providers(model: PartnershipModel) -> None:
     slots = spare_slots(model)
     rng = model.rng
     present = np.ascontiguousarray(s.presence.T)  # (places, charities): one row read per place
+    open_ = s.alive & (slots > 0)  # kept up to date as slots are taken
     by_place = waiting[np.argsort(cl.locality[waiting], kind="stable")]  # waiting rows grouped by place, in order
     places, starts = np.unique(cl.locality[by_place], return_index=True)
     for loc, here in zip(places, np.split(by_place, starts[1:])):
-        charities = np.flatnonzero(s.alive & present[loc] & (slots > 0))
+        charities = np.flatnonzero(open_ & present[loc])
         if charities.size == 0:
             continue
         here = rng.permutation(here)
@@ -128,6 +129,7 @@ def assign_providers(model: PartnershipModel) -> None:
         taken = take_up_to(chosen, slots, rng)  # no charity beyond its spare capacity (whole-number slots)
         cl.provider[rows[taken]] = chosen[taken]
         np.subtract.at(slots, chosen[taken], 1.0)
+        open_[chosen[taken]] = slots[chosen[taken]] > 0
 
 
 def _fitting_slots(need_bits: np.ndarray, specialism_bits: np.ndarray, slots: np.ndarray):
