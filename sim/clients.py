@@ -68,6 +68,9 @@ class ClientPopulation:
         self.rng = rng
         self.prisons = prisons
         self.community = community
+        #: indexed by locality: whether it is a prison (a table look-up instead of ``np.isin`` each month)
+        self._is_prison = np.zeros(int(max(prisons.max(initial=-1), community.max(initial=-1))) + 1, dtype=bool)
+        self._is_prison[prisons] = True
         n_dom = len(scenario.demand.domain_weights)
         self.n_domains = n_dom
         self.next_uid = 0
@@ -139,7 +142,7 @@ class ClientPopulation:
         """Move prisoners between prisons; returns (rows moved, their old localities)."""
         if self.prisons.size < 2 or rate <= 0:
             return np.arange(0), np.arange(0)
-        in_prison = np.isin(self.locality, self.prisons)
+        in_prison = self._is_prison[self.locality]
         moving = np.flatnonzero(in_prison & (self.rng.random(len(self)) < rate))
         old = self.locality[moving].copy()
         # a different prison: shift by 1..P-1 places in the prison list
@@ -153,7 +156,7 @@ class ClientPopulation:
         """Whether each client is in prison now."""
         if self.prisons.size == 0:
             return np.zeros(len(self), dtype=bool)
-        return np.isin(self.locality, self.prisons)
+        return self._is_prison[self.locality]
 
     def release(self, sentence_months: float) -> np.ndarray:
         """Release prisoners into the community (monthly chance 1 / ``sentence_months``); returns the rows released."""
@@ -203,14 +206,14 @@ class ClientPopulation:
 
     def remove(self, rows_mask: np.ndarray) -> None:
         """Compact the arrays, keeping clients where ``rows_mask`` is False."""
-        keep = ~rows_mask
+        keep = np.flatnonzero(~rows_mask)  # the rows once, not a boolean mask per array
         for name in STATES:
-            setattr(self, name, getattr(self, name)[keep])
+            setattr(self, name, np.take(getattr(self, name), keep, axis=0))  # take: much faster for the 2-d needs
 
     @property
     def need_count(self) -> np.ndarray:
         """Number of needs each active client has."""
-        return self.needs.sum(axis=1)
+        return POPCOUNT[self.need_bits].astype(np.int64)  # the same counts as needs.sum(axis=1), from the bit masks
 
 
 def arrivals(model) -> None:
@@ -219,6 +222,10 @@ def arrivals(model) -> None:
     deficit = target - len(model.clients)
     if deficit > 0:
         model.clients.arrive(int(model.rng.poisson(deficit)))
+
+
+#: number of set bits of each byte (needs are held as bit masks over domains)
+POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.int8)
 
 
 def needs_mask(needs: np.ndarray) -> np.ndarray:

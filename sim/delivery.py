@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .clients import POPCOUNT  # noqa: F401  (number of set bits of each byte, re-exported)
 from .rules import referral_success, monitoring_hours, continuity_kept  # noqa: F401  (pure rules, re-exported)
 
 if TYPE_CHECKING:
@@ -79,10 +80,12 @@ def assign_contracts(model: PartnershipModel) -> None:
     loc, bits = cl.locality[free_rows], cl.need_bits[free_rows]
     draw, worker = cl.referral_draw[free_rows], cl.provider[free_rows]
     in_lot = np.zeros(model.sector.presence.shape[1], dtype=bool)
+    waiting = np.ones(free_rows.size, dtype=bool)  # still without a contract (marked, not compacted: same order)
+    left = free_rows.size
     delivers = np.zeros(model.sector.n + 1, dtype=bool)  # last slot: no worker yet
     for contract in order:
         room = int(contract.spec_value / price) - int(caseload[contract.cid])
-        if room <= 0 or free_rows.size == 0:
+        if room <= 0 or left == 0:
             continue
         reach = sc.statutory.referral_rate * engagement_of(model, contract.commissioner) + sc.statutory.self_referral
         in_lot[:] = False
@@ -92,12 +95,11 @@ def assign_contracts(model: PartnershipModel) -> None:
         delivers[-1] = True
         # referred for a need of the commissioner's that a partner working in the client's place serves
         served = served_here(model.sector, contract.delivering)
-        fits = np.flatnonzero(in_lot[loc] & ((bits & contract.commissioner.domain_bits & served[loc]) != 0) & (draw < reach)
-                              & delivers[worker])[:room]
+        fits = np.flatnonzero(waiting & in_lot[loc] & ((bits & contract.commissioner.domain_bits & served[loc]) != 0)
+                              & (draw < reach) & delivers[worker])[:room]
         cl.contract[free_rows[fits]] = contract.cid
-        keep = np.ones(free_rows.size, dtype=bool)
-        keep[fits] = False
-        free_rows, loc, bits, draw, worker = free_rows[keep], loc[keep], bits[keep], draw[keep], worker[keep]
+        waiting[fits] = False
+        left -= fits.size
 
 
 def served_here(sector, members) -> np.ndarray:
@@ -137,23 +139,61 @@ def assign_providers(model: PartnershipModel) -> None:
         return
     slots = spare_slots(model)
     rng = model.rng
-    for loc in np.unique(cl.locality[waiting]):
-        here = waiting[cl.locality[waiting] == loc]
-        charities = np.flatnonzero(s.alive & s.presence[:, loc] & (slots > 0))
+    present = np.ascontiguousarray(s.presence.T)  # (places, charities): one row read per place
+    open_ = s.alive & (slots > 0)  # kept up to date as slots are taken
+    by_place = waiting[np.argsort(cl.locality[waiting], kind="stable")]  # waiting rows grouped by place, in order
+    places, starts = np.unique(cl.locality[by_place], return_index=True)
+    for loc, here in zip(places, np.split(by_place, starts[1:])):
+        charities = np.flatnonzero(open_ & present[loc])
         if charities.size == 0:
             continue
         here = rng.permutation(here)
-        fit = (cl.need_bits[here, None] & s.specialism_bits[None, charities]) != 0
-        weights = fit * slots[charities][None, :]
-        total = weights.sum(axis=1)
+        # a client's chances follow the spare slots of the charities serving one of their needs
+        cum, total = _fitting_slots(cl.need_bits[here], s.specialism_bits[charities], slots[charities])
         has = total > 0
-        cum = np.cumsum(weights[has], axis=1)
-        pick = (cum < (rng.random(int(has.sum())) * total[has])[:, None]).sum(axis=1)
+        pick = count_below(cum, has, rng.random(int(has.sum())) * total[has])
         chosen = charities[np.minimum(pick, charities.size - 1)]
         rows = here[has]
-        taken = take_up_to(chosen, slots.astype(np.int64), rng)  # no charity beyond its spare capacity
+        taken = take_up_to(chosen, slots, rng)  # no charity beyond its spare capacity (whole-number slots)
         cl.provider[rows[taken]] = chosen[taken]
         np.subtract.at(slots, chosen[taken], 1.0)
+        open_[chosen[taken]] = slots[chosen[taken]] > 0
+
+
+def _fitting_slots(need_bits: np.ndarray, specialism_bits: np.ndarray, slots: np.ndarray):
+    """Per client, cumulative spare slots over the charities serving one of their needs, and the total.
+
+    Returns ``((cum, inverse), total)``: ``cum`` has one row per distinct need
+    mask (clients with the same needs see the same charities), ``inverse`` is
+    each client's row, ``total`` is per client. Slots are whole numbers, so the
+    sums are exact whatever their order.
+    """
+    seen = np.bincount(need_bits, minlength=256) > 0  # distinct masks without sorting (needs are uint8 masks)
+    masks = np.flatnonzero(seen).astype(need_bits.dtype)
+    inverse = np.cumsum(seen)[need_bits] - 1
+    fit = (masks[:, None] & specialism_bits[None, :]) != 0
+    cum = np.cumsum(fit * slots[None, :], axis=1)
+    total = cum[:, -1] if cum.shape[1] else np.zeros(masks.size)
+    return (cum, inverse), total[inverse]
+
+
+def count_below(cum_rows, has: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """For each client with ``has``, how many entries of its cumulative row are below its ``x``.
+
+    ``cum_rows`` is ``(cum, inverse)`` from :func:`_fitting_slots`: rows of
+    whole numbers, non-decreasing. Same as ``(cum[inverse][has] < x[:, None]).sum(axis=1)``,
+    by a binary search per client: the rows are laid end to end with an offset
+    larger than any entry, and ``cum < x`` is ``cum < ceil(x)`` for whole-number ``cum``,
+    so everything stays a whole number (exact in floating point).
+    """
+    cum, inverse = cum_rows
+    row = inverse[has]
+    width = cum.shape[1]
+    if width == 0 or row.size == 0:
+        return np.zeros(row.size, dtype=np.int64)
+    step = cum[:, -1].max() + 1.0
+    flat = (cum + np.arange(cum.shape[0])[:, None] * step).ravel()
+    return np.searchsorted(flat, row * step + np.ceil(x), side="left") - row * width
 
 
 class ProviderTables:
@@ -166,32 +206,36 @@ class ProviderTables:
             over partners in proportion to what each is paid.
         partnership_of_contract: holder partnership id of each contract id.
         referral_to: (partnerships, domains) the partner a need is referred to, -1 none.
+
+    ``blocks`` maps a contract id to its :class:`ContractBlock`; blocks whose
+    inputs have not changed are reused from the previous tables (a flexible
+    contract rebalances its shares every month, the others rarely change).
     """
 
-    def __init__(self, model: PartnershipModel):
+    def __init__(self, model: PartnershipModel, blocks: dict[int, ContractBlock] | None = None):
         s = model.sector
+        blocks = {} if blocks is None else blocks
         n_c, n_l = model.max_contract_id() + 1, s.presence.shape[1]
         k = max([len(c.shares) for c in model.contracts.values()] + [1])
         self.members = np.full((n_c, n_l, k), -1, dtype=np.int64)
         self.cumulative = np.ones((n_c, n_l, k))
         self.partnership_of_contract = np.full(n_c, -1, dtype=np.int64)
         self.referral_to = np.full((model.max_partnership_id() + 1, s.specialisms.shape[1]), -1, dtype=np.int64)
+        self.blocks: dict[int, ContractBlock] = {}
+        self._slots: tuple[np.ndarray, np.ndarray] | None = None  # see _by_slot
         for contract in model.contracts.values():
-            delivering = np.array([m for m in contract.delivering if s.alive[m]], dtype=np.int64)
-            if delivering.size == 0:
+            block = blocks.get(contract.cid)
+            if block is None or not block.fits(contract):
+                block = ContractBlock(s, contract)
+            self.blocks[contract.cid] = block
+            if block.delivering.size == 0:
                 continue
-            lead = contract.holder.lead if contract.holder.lead in delivering else int(delivering[0])
-            present = s.presence[np.ix_(delivering, contract.lot)]  # (members, places)
-            weight = present * np.array([contract.shares[m] for m in delivering])[:, None]
-            none = weight.sum(axis=0) <= 0
-            weight[:, none] = (delivering == lead)[:, None]
-            cum = np.cumsum(weight, axis=0) / weight.sum(axis=0, keepdims=True)
-            self.members[contract.cid, contract.lot, :delivering.size] = np.where(weight.T > 0, delivering[None, :], -1)
-            self.cumulative[contract.cid, contract.lot, :delivering.size] = cum.T
+            d = block.delivering.size
+            self.members[contract.cid, contract.lot, :d] = block.members
+            self.cumulative[contract.cid, contract.lot, :d] = block.cumulative
             self.partnership_of_contract[contract.cid] = contract.holder.pid
             # partners take referrals for the contract's needs and, from their own funds, for their other specialisms
-            spec = s.specialisms[delivering]
-            self.referral_to[contract.holder.pid] = np.where(spec.any(axis=0), delivering[np.argmax(spec, axis=0)], -1)
+            self.referral_to[contract.holder.pid] = block.referral
         for p in model.partnerships:
             if p.informal:
                 members = np.asarray(p.members)
@@ -209,27 +253,113 @@ class ProviderTables:
         caseworkers take the clients whose needs they know (Inspire's "tailored
         package of support provided by the other partner charities").
         """
-        cum = self.cumulative[contract, locality]
-        if need_bits is not None and cum.size:
-            members = self.members[contract, locality]
-            weight = np.diff(cum, axis=1, prepend=0.0) * (members >= 0)
-            fits = (need_bits[:, None] & specialism_bits[np.maximum(members, 0)]) != 0
+        cell, (by_slot, members_by_slot) = self._cells(contract, locality), self._by_slot()
+        draw = draw.astype(np.float64)
+        k = by_slot.shape[0]
+        slot = np.zeros(cell.size, dtype=np.int64)
+        if need_bits is None:
+            for column in by_slot:  # one slot at a time: k passes over the clients beat a (clients, k) matrix
+                slot += column[cell] < draw
+        else:
+            cum = by_slot[:, cell]  # (k, clients)
+            weight = np.diff(cum, axis=0, prepend=0.0)
+            members = members_by_slot[:, cell]
+            fits = ((need_bits[None, :] & specialism_bits[np.maximum(members, 0)]) != 0) & (members >= 0)
             fitted = weight * fits
-            any_fit = fitted.sum(axis=1) > 0
-            weight[any_fit] = fitted[any_fit]
-            cum = np.cumsum(weight, axis=1) / np.maximum(weight.sum(axis=1, keepdims=True), 1e-12)
-        slot = np.minimum((cum < draw[:, None]).sum(axis=1), cum.shape[1] - 1)
-        return self.members[contract, locality, slot]
+            some = fitted.sum(axis=0) > 0
+            weight[:, some] = fitted[:, some]
+            cum = np.cumsum(weight, axis=0)
+            slot = (cum < draw[None, :] * cum[-1][None, :]).sum(axis=0)
+        np.minimum(slot, k - 1, out=slot)
+        return self.members.reshape(-1)[cell * k + slot]
+
+    def delivers(self, contract: np.ndarray, locality: np.ndarray, charity: np.ndarray) -> np.ndarray:
+        """Whether each ``charity`` is one of the partners delivering ``contract`` in ``locality``."""
+        cell, members_by_slot = self._cells(contract, locality), self._by_slot()[1]
+        found = np.zeros(cell.size, dtype=bool)
+        for column in members_by_slot:
+            found |= column[cell] == charity
+        return found
+
+    def _cells(self, contract: np.ndarray, locality: np.ndarray) -> np.ndarray:
+        """Flat (contract, locality) index of each client."""
+        return contract.astype(np.int64) * self.members.shape[1] + locality
+
+    def _by_slot(self) -> tuple[np.ndarray, np.ndarray]:
+        """``cumulative`` and ``members`` as (k, contracts x localities): one contiguous row per slot."""
+        if self._slots is None:
+            k = self.members.shape[2]
+            self._slots = (np.ascontiguousarray(self.cumulative.reshape(-1, k).T),
+                           np.ascontiguousarray(self.members.reshape(-1, k).T))
+        return self._slots
+
+
+class ContractBlock:
+    """One contract's rows of :class:`ProviderTables`, with the inputs they were computed from.
+
+    Valid while the sector's alive, presence and specialism arrays are
+    unchanged (:func:`provider_tables` drops every block when they change) and
+    the contract's shares, lead, holder and lot are the same (:meth:`fits`).
+    """
+
+    def __init__(self, s, contract):
+        self.inputs = _contract_inputs(contract)
+        delivering = np.array([m for m in contract.delivering if s.alive[m]], dtype=np.int64)
+        self.delivering = delivering
+        if delivering.size == 0:
+            return
+        lead = contract.holder.lead if contract.holder.lead in delivering else int(delivering[0])
+        present = s.presence[delivering][:, contract.lot]  # (members, places)
+        weight = present * np.array([contract.shares[m] for m in delivering])[:, None]
+        none = weight.sum(axis=0) <= 0
+        weight[:, none] = (delivering == lead)[:, None]
+        cum = np.cumsum(weight, axis=0) / weight.sum(axis=0, keepdims=True)
+        self.members = np.where(weight.T > 0, delivering[None, :], -1)  # (places, members)
+        self.cumulative = cum.T
+        spec = s.specialisms[delivering]
+        self.referral = np.where(spec.any(axis=0), delivering[np.argmax(spec, axis=0)], -1)
+
+    def fits(self, contract) -> bool:
+        """Whether the contract's shares, lead, holder and lot are still those the block was computed from."""
+        return self.inputs == _contract_inputs(contract)
+
+
+def _contract_inputs(contract) -> tuple:
+    """What a contract's provider rows depend on, besides the sector's arrays."""
+    return (tuple(contract.shares.items()), contract.holder.lead, contract.holder.pid, id(contract.lot), contract.lot.tobytes())
+
+
+def _sector_inputs(model: PartnershipModel) -> tuple:
+    """The sector arrays provider tables depend on, as bytes (compared exactly)."""
+    s = model.sector
+    return s.alive.tobytes(), s.presence.tobytes(), s.specialisms.tobytes(), s.presence.shape
+
+
+def _tables_inputs(model: PartnershipModel) -> tuple:
+    """Everything :class:`ProviderTables` is computed from, compared exactly to reuse the last tables."""
+    contracts = tuple((c.cid, _contract_inputs(c)) for c in model.contracts.values())
+    informal = tuple((p.pid, tuple(p.members)) for p in model.partnerships if p.informal)
+    return model.max_contract_id(), model.max_partnership_id(), contracts, informal, _sector_inputs(model)
 
 
 def provider_tables(model: PartnershipModel) -> ProviderTables:
-    """This month's :class:`ProviderTables` (cached until contracts or partnerships change)."""
-    c = model.counters
+    """This month's :class:`ProviderTables` (cached until contracts or partnerships change).
+
+    The key decides when the tables are looked at again (as it always has);
+    they are then rebuilt only if what they are computed from has changed,
+    which gives the same tables as rebuilding every time, at a fraction of the cost.
+    """
+    c, cache = model.counters, model.cache
     key = (model.month, c["tenders"], c["exits"], c["reorganisations"], c["rebalances"], len(model.partnerships))
-    if model.cache.get("providers_key") != key:
-        model.cache["providers"] = ProviderTables(model)
-        model.cache["providers_key"] = key
-    return model.cache["providers"]
+    if cache.get("providers_key") != key:
+        inputs = _tables_inputs(model)
+        if cache.get("providers_inputs") != inputs:
+            previous = cache.get("providers")
+            same_sector = previous is not None and cache["providers_inputs"][-1] == inputs[-1]
+            cache["providers"] = ProviderTables(model, previous.blocks if same_sector else None)
+            cache["providers_inputs"] = inputs
+        cache["providers_key"] = key
+    return cache["providers"]
 
 
 def local_provision(model: PartnershipModel) -> np.ndarray:
@@ -244,13 +374,18 @@ def local_provision(model: PartnershipModel) -> np.ndarray:
     return cache["provision"]
 
 
+#: (mask, domain): whether need mask ``mask`` includes domain ``domain``
+_MASK_HAS = ((np.arange(256)[:, None] >> np.arange(8)) & 1).astype(np.int64)
+
+
 def unserved_needs(model: PartnershipModel) -> np.ndarray:
     """(localities, domains): clients here need it, and no operating charity present serves it."""
     cl = model.clients
     n_loc = model.sector.presence.shape[1]
     n_dom = len(model.domains)
-    cell = (cl.locality[:, None] * n_dom + np.arange(n_dom))[cl.needs]
-    demand = np.bincount(cell, minlength=n_loc * n_dom).reshape(n_loc, n_dom)
+    # which need masks occur in each place, then which domains those masks hold (only "any demand" matters)
+    masks_here = np.bincount(cl.locality.astype(np.int64) * 256 + cl.need_bits, minlength=n_loc * 256).reshape(n_loc, 256) > 0
+    demand = (masks_here.astype(np.int64) @ _MASK_HAS[:, :n_dom]) > 0
     joint = np.zeros(demand.shape, dtype=bool)
     for loc, dom in model.partnerships.joint_services():
         joint[loc, dom] = True
@@ -278,16 +413,31 @@ def monitor(model: PartnershipModel) -> None:
         model.funded_hours += contract.value / model.scenario.sector.hourly_cost
 
 
-#: number of set bits of each byte (needs are held as bit masks over domains)
-POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.int8)
+
+
+#: the domains of each byte's set bits, laid end to end, and where each byte's run starts
+_DOMAINS_OF = [np.flatnonzero([(i >> d) & 1 for d in range(8)]) for i in range(256)]
+_DOMAIN_RUNS = np.concatenate(_DOMAINS_OF).astype(np.int64)
+_RUN_START = np.concatenate([[0], np.cumsum(POPCOUNT, dtype=np.int64)[:-1]])
 
 
 def unpack(bits: np.ndarray, n_domains: int) -> tuple[np.ndarray, np.ndarray]:
-    """(row, domain) pairs of the set bits of a per-client mask."""
-    rows = np.flatnonzero(bits)
-    flags = np.unpackbits(bits[rows, None], axis=1, bitorder="little")[:, :n_domains]
-    r, d = np.nonzero(flags)
-    return rows[r], d
+    """(row, domain) pairs of the set bits of a per-client mask, in row then domain order.
+
+    Each row is repeated once per set bit and its domains read from a table
+    by mask (no per-row bit matrix); ``n_domains`` bounds the masks' bits.
+    """
+    count = POPCOUNT[bits].astype(np.int64)
+    rows = np.repeat(np.arange(bits.size), count)
+    first = np.cumsum(count) - count  # where each row's pairs start
+    at = np.arange(rows.size) - np.repeat(first - _RUN_START[bits], count)
+    return rows, _DOMAIN_RUNS[at]
+
+
+def as_bits(rows: np.ndarray, domains: np.ndarray, n: int) -> np.ndarray:
+    """Per row, the bit mask of its (row, domain) pairs (the inverse of :func:`unpack`; pairs must be distinct)."""
+    weights = np.left_shift(1, domains)  # distinct bits of one row add up to their OR
+    return np.bincount(rows, weights=weights, minlength=n).astype(np.uint8)
 
 
 def take_up_to(cells: np.ndarray, capacity: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -319,7 +469,7 @@ def serve(model: PartnershipModel) -> None:
                                       cl.need_bits[has_c], s.specialism_bits)
     # a contract client keeps a worker who still delivers the contract in their place
     rows_c = np.flatnonzero(has_c & (cl.provider >= 0))
-    still = (tables.members[cl.contract[rows_c], cl.locality[rows_c]] == cl.provider[rows_c, None]).any(axis=1)
+    still = tables.delivers(cl.contract[rows_c], cl.locality[rows_c], cl.provider[rows_c])
     provider[rows_c[still]] = cl.provider[rows_c[still]]
     # a client whose worker changes (a closure, a new contract holder) starts again with someone new
     changed = (cl.provider >= 0) & (provider != cl.provider)
@@ -355,7 +505,9 @@ def serve(model: PartnershipModel) -> None:
     # capacity: hours each charity's clients need against the hours it has
     hpn = sc.clients.hours_per_need
     direct_count = POPCOUNT[direct_bits]
-    demand = np.bincount(provider[ok], weights=direct_count[ok], minlength=s.n) * hpn
+    serving = provider[ok]  # the provider of each client served (reused below)
+    counts = POPCOUNT[cl.need_bits]
+    demand = np.bincount(serving, weights=direct_count[ok], minlength=s.n) * hpn
     demand += np.bincount(tgt[referred], minlength=s.n) * hpn
     s.demand_hours[:] = demand
     hours = s.delivery_hours(sc.sector.volunteer_supervision)
@@ -364,73 +516,75 @@ def serve(model: PartnershipModel) -> None:
     # the work each charity does under contracts, at the specification's hours per need: its contract
     # caseload's needs, less those it refers on, plus contract clients' needs referred to it
     ref_c = referred & has_c[rows]
-    own = POPCOUNT[cl.need_bits] - np.bincount(rows[ref_c], minlength=n)
+    own = counts - np.bincount(rows[ref_c], minlength=n)
     s.contract_hours[:] = (np.bincount(provider[ok & has_c], weights=own[ok & has_c], minlength=s.n)
                            + np.bincount(tgt[ref_c], minlength=s.n)) * hpn
     # a disengaged client attends less of the support offered
     attend = 1.0 - sc.clients.engagement_effect * (1.0 - cl.engagement)
 
-    met = np.zeros((n, n_dom), dtype=bool)
+    # needs met so far, as a bit mask per client (bit d = domain d), like ``need_bits``
     d_rows, d_doms = unpack(direct_bits, n_dom)
     got = rng.random(d_rows.size) < ratio[provider[d_rows]] * attend[d_rows]
-    met[d_rows[got], d_doms[got]] = True
+    met = as_bits(d_rows[got], d_doms[got], n)
     # on separate sites a referred client must also get to the partner's site: attendance applies again
     # (Inspire before 2012: "service users were required to attend different locations")
     second_site = np.where(co_located[pship[rows]], 1.0, attend[rows])
     by_partner = referred & (rng.random(rows.size) < ratio[tgt] * attend[rows] * second_site)
-    met[rows[by_partner], doms[by_partner]] = True
+    met |= as_bits(rows[by_partner], doms[by_partner], n)
 
     # key work: hours left after specialist work go to clients' other needs, less effectively
-    g_rows, g_doms = np.nonzero(ok[:, None] & cl.needs & ~met)
+    g_rows, g_doms = unpack(np.where(ok, cl.need_bits & ~met, 0).astype(np.uint8), n_dom)
     keyworker = provider[g_rows]
     g_demand = np.bincount(keyworker, minlength=s.n) * hpn
     spare = np.maximum(hours - demand, 0.0)
     g_ratio = np.where(g_demand > 0, np.minimum(1.0, spare / np.maximum(g_demand, 1e-9)), 0.0)
     got = rng.random(g_rows.size) < sc.clients.generalist_effect * g_ratio[keyworker] * attend[g_rows]
-    met[g_rows[got], g_doms[got]] = True
+    met |= as_bits(g_rows[got], g_doms[got], n)
     model.month_stats.update(keywork_met=int(got.sum()))
 
     # frontline contact from shared clients
     pair_a, pair_b = provider[rows[referred]], tgt[referred]
     if pair_a.size:
         key = np.minimum(pair_a, pair_b) * s.n + np.maximum(pair_a, pair_b)
-        uniq, counts = np.unique(key, return_counts=True)
+        uniq, shared = np.unique(key, return_counts=True)
         model.network.add_contact(uniq // s.n, uniq % s.n,
-                                  frontline=sc.relationships.frontline_growth * np.minimum(1.0, counts / 5.0))
+                                  frontline=sc.relationships.frontline_growth * np.minimum(1.0, shared / 5.0))
 
     # unfunded joint services (know-how meets access) take a few clients a month per place and need
-    remaining = cl.needs & ~met
+    remaining = cl.need_bits & ~met
     n_loc = s.presence.shape[1]
     capacity = np.zeros(n_loc * n_dom, dtype=np.int64)
     for loc_, dom_ in model.partnerships.joint_services():
         capacity[loc_ * n_dom + dom_] += sc.partnership.unfunded_capacity
     if capacity.any():
-        r_rows, r_doms = np.nonzero(remaining)
+        r_rows, r_doms = unpack(remaining, n_dom)
         cells = cl.locality[r_rows].astype(np.int64) * n_dom + r_doms
         open_ = capacity[cells] > 0
         r_rows, r_doms, cells = r_rows[open_], r_doms[open_], cells[open_]
         chosen = take_up_to(cells, capacity, rng)
-        met[r_rows[chosen], r_doms[chosen]] = True
-        remaining[r_rows[chosen], r_doms[chosen]] = False
+        joined = as_bits(r_rows[chosen], r_doms[chosen], n)
+        met |= joined
+        remaining &= ~joined
         model.joint_served = int(chosen.sum())
 
     # signposting to local provision where someone serves that need
-    s_rows, s_doms = np.nonzero(remaining & local_provision(model)[cl.locality])
+    provision_bits = as_bits(*np.nonzero(local_provision(model)), n_loc)  # per place, the needs served there
+    s_rows, s_doms = unpack(remaining & provision_bits[cl.locality], n_dom)
     open_door = 1.0 - sc.system.barrier_effect * model.barrier
     got = rng.random(s_rows.size) < sc.clients.signposting * open_door
-    met[s_rows[got], s_doms[got]] = True
-    remaining[s_rows[got], s_doms[got]] = False
+    signposted = as_bits(s_rows[got], s_doms[got], n)
+    met |= signposted
+    remaining &= ~signposted
 
     # engaged statutory partners open their own services to a contract's clients (joint case work)
-    st_rows, st_doms = np.nonzero(remaining & has_c[:, None])
+    st_rows, st_doms = unpack(np.where(has_c, remaining, 0).astype(np.uint8), n_dom)
     buy_in = contract_engagement(model)[cl.contract[st_rows]]
     got = rng.random(st_rows.size) < sc.statutory.service_access * buy_in * open_door
-    met[st_rows[got], st_doms[got]] = True
+    met |= as_bits(st_rows[got], st_doms[got], n)
 
     waiting = (cl.contract < 0) & (cl.provider < 0)
     s.waiting_hours[:] = waiting_list_hours(model, waiting)
-    counts = POPCOUNT[cl.need_bits]
-    met_counts = met.sum(axis=1, dtype=np.int8)
+    met_counts = POPCOUNT[met]
     cl.met_share = (met_counts / np.maximum(counts, 1)).astype(np.float32)
     multi = counts >= 2
     cl.joined_up = multi & (met_counts == counts)
@@ -443,9 +597,9 @@ def serve(model: PartnershipModel) -> None:
         transfer_needs=int(counts[moved].sum()), transfer_met=int(met_counts[moved].sum()),
     )
     # track record follows how well each charity's clients are served
-    share = np.bincount(provider[ok], weights=met_counts[ok], minlength=s.n) / np.maximum(
-        np.bincount(provider[ok], weights=counts[ok], minlength=s.n), 1)
-    served = np.bincount(provider[ok], minlength=s.n) > 0
+    share = np.bincount(serving, weights=met_counts[ok], minlength=s.n) / np.maximum(
+        np.bincount(serving, weights=counts[ok], minlength=s.n), 1)
+    served = np.bincount(serving, minlength=s.n) > 0
     s.track_record[served] = 0.97 * s.track_record[served] + 0.03 * share[served]
 
 

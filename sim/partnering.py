@@ -248,17 +248,22 @@ def _fill_gap(model: PartnershipModel, contract, p) -> None:
     gap = np.where(have, 0.0, demand)
     if gap.max() <= 0:
         return
-    missing = np.array([int(np.argmax(gap))])
+    missing = np.flatnonzero(gap > 0)
     cand = np.flatnonzero(s.alive & s.specialisms[:, missing].any(axis=1) & s.presence[:, contract.lot].any(axis=1))
     cand = cand[~np.isin(cand, members)]
     if cand.size == 0:
         return
     ties = model.network.strength(np.full(cand.size, p.lead), cand, "managerial")
-    j = int(cand[np.argmax(ties + 1e-9 * model.rng.random(cand.size))])
-    share = sum(contract.shares.values()) / (len(contract.shares) + 1)
-    funds = float(charity_free_funds(model)[j])
-    if funds * (0.5 + float(ties.max())) < coordination_cost(model, p.form, False):
+    # the partner who covers most of the clients' unmet needs, then the one the lead knows best
+    covers = (s.specialisms[cand][:, missing] * gap[missing]).sum(axis=1) / gap.sum()
+    order = np.argsort(-(covers + ties + 1e-9 * model.rng.random(cand.size)), kind="stable")
+    # asked in that order, the first who can afford the partnership's coordination joins
+    funds = charity_free_funds(model)[cand[order]] * (0.5 + ties[order])
+    able = np.flatnonzero(funds >= coordination_cost(model, p.form, False))
+    if able.size == 0:
         return
+    j = int(cand[order[able[0]]])
+    share = sum(contract.shares.values()) / (len(contract.shares) + 1)
     p.add_member(j)
     lead_share = contract.shares.get(p.lead, 0.0)
     moved = min(share, lead_share)

@@ -109,8 +109,8 @@ class Bid:
 def coverage(model: PartnershipModel, members: list[int], lot: np.ndarray, domains: np.ndarray) -> tuple[float, float]:
     """Share of the lot's localities and of the contract's domains the members cover."""
     s = model.sector
-    idx = np.asarray(members)
-    loc = s.presence[np.ix_(idx, lot)].any(axis=0).mean()
+    idx = np.asarray(members, dtype=np.int64)  # an empty list too
+    loc = s.presence[idx][:, lot].any(axis=0).mean()
     dom = (s.specialisms[idx][:, domains].any(axis=0).mean()) if domains.any() else 1.0
     return float(loc), float(dom)
 
@@ -188,19 +188,20 @@ def assemble(model: PartnershipModel, lead: int, lot: Lot, taken: set[int], will
     cand = np.flatnonzero(free & s.presence[:, lot.places].any(axis=1))
     if cand.size == 0:
         return members
-    pres = s.presence[np.ix_(cand, lot.places)]
+    pres = s.presence[cand][:, lot.places]
     spec = s.specialisms[cand][:, lot.domains]
     need_hours = lot.caseload * model.mean_needs * model.scenario.clients.hours_per_need
     sub = model.charity(lead).subcontract_share(lot, float(s.staff_hours[lead]), need_hours)
     hours_wanted = sub * need_hours
     refused = np.zeros(cand.size, dtype=bool)
     # the lead's estimate of the partners the bid needs: one per missing need or place, or for capacity
-    have_loc0 = s.presence[np.ix_(members, lot.places)].any(axis=0)
+    have_loc0 = s.presence[members][:, lot.places].any(axis=0)
     have_dom0 = s.specialisms[members][:, lot.domains].any(axis=0)
     expected_partners = max(int((~have_loc0).sum() + (~have_dom0).sum()), 1 if sub > 0 else 0, len(members) - 1, 1)
     expected = max(1.0 - p.lead_core_share, 0.0) / expected_partners
+    ties = model.network.strength(np.full(cand.size, lead), cand, "managerial")  # no tie changes while a bid grows
     while len(members) < p.max_partners:
-        have_loc = s.presence[np.ix_(members, lot.places)].any(axis=0)
+        have_loc = s.presence[members][:, lot.places].any(axis=0)
         have_dom = s.specialisms[members][:, lot.domains].any(axis=0)
         partner_hours = float(s.staff_hours[[m for m in members if m != lead]].sum()) if len(members) > 1 else 0.0
         short = partner_hours < hours_wanted
@@ -212,14 +213,13 @@ def assemble(model: PartnershipModel, lead: int, lot: Lot, taken: set[int], will
         gain = np.where(refused, 0.0, gain)
         if gain.max() <= 0:
             break
-        ties = model.network.strength(np.full(cand.size, lead), cand, "managerial")
         best = int(np.argmax(gain * (1.0 + ties) + 1e-9 * model.rng.random(cand.size)))
         j = int(cand[best])
         if model.charity(j).accepts_invitation(lot, lead, expected, float(ties[best])):
             members.append(j)
             keep = np.ones(cand.size, bool)
             keep[best] = False
-            cand, pres, spec, refused = cand[keep], pres[keep], spec[keep], refused[keep]
+            cand, pres, spec, refused, ties = cand[keep], pres[keep], spec[keep], refused[keep], ties[keep]
         else:
             refused[best] = True
             model.counters["refusals"] += 1
@@ -314,13 +314,17 @@ def collect_bids(model: PartnershipModel, lot: Lot, incumbent: Partnership | Non
 def existing_provision(model: PartnershipModel, members: list[int], lot: Lot, previous: Contract | None) -> float:
     """Share of the lot's current clients whose charity is in the bid ("understand what you have")."""
     cl = model.clients
-    here = np.isin(cl.locality, lot.places) & ((cl.need_bits & lot.commissioner.domain_bits) != 0)
+    in_lot = np.zeros(model.sector.presence.shape[1], dtype=bool)  # look-up tables: np.isin sorts every call
+    in_lot[lot.places] = True
+    here = in_lot[cl.locality] & ((cl.need_bits & lot.commissioner.domain_bits) != 0)
     served = here & (cl.provider >= 0)
     if not served.any():
         if previous is not None and previous.shares:
             return len(set(previous.shares) & set(members)) / len(previous.shares)
         return 0.0
-    return float(np.isin(cl.provider[served], members).mean())
+    in_bid = np.zeros(model.sector.n, dtype=bool)
+    in_bid[members] = True
+    return float(in_bid[cl.provider[served]].mean())
 
 
 def score_bids(model: PartnershipModel, lot: Lot, bids: list[Bid], previous: Contract | None) -> Bid | None:

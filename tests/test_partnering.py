@@ -85,7 +85,10 @@ def test_flexible_funder_lets_a_partnership_replace_a_lost_partner(small_scenari
         for new in newcomers:
             replaced += 1
             assert s.alive[new] and new in contract.holder.members
-            assert (s.specialisms[new] & s.specialisms[lost] & contract.domains).any(), "it fills the need the lost partner met"
+            others = [m for m in contract.holder.members if m != new and s.alive[m]]
+            gap = s.specialisms[new] & ~s.specialisms[others].any(axis=0)
+            clients_need = partnering.contract_needs(model)[contract.cid] > 0
+            assert (gap & (clients_need | contract.domains)).any(), "it fills a need of the contract no member served"
             assert contract.shares[new] > 0
     assert replaced > 0
 
