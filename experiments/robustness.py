@@ -40,15 +40,15 @@ SIZES = (80, 150, 300, 600)
 #: A key the scenario schema does not have is skipped and named in the table.
 KEY_CONSTANTS: dict[str, tuple[str, ...]] = {
     "P1": ("partnership.search_rate", "partnership.unfunded_capacity"),
-    "P2": ("commissioning.min_post_months", "commissioning.post_cost"),
+    "P2": ("partnership.lead_core_share", "partnership.subsidy_tolerance"),
     "P3": ("partnership.defection_base", "relationships.defection_damage"),
-    "P4": ("relationships.co_location_growth", "clients.referral_co_location"),
-    "P5": ("commissioning.min_coverage", "clients.continuity_loss", "relationships.frontline_decay"),
+    "P4": ("relationships.co_location_growth", "clients.referral_tie_effect"),
+    "P5": ("commissioning.min_coverage", "relationships.frontline_decay"),
     "P5b": ("relationships.training_boost", "relationships.frontline_decay"),
     "P6": ("system.learning_rate", "system.horizon_months"),
     "P6b": ("system.learning_rate", "relationships.managerial_growth"),
     "P7": ("commissioning.duplication", "commissioning.monitoring_hours"),
-    "P8": ("partnership.pressure_search", "partnership.overhead_saving"),
+    "P8": ("partnership.pressure_search", "sector.pressure_runway_months"),
 }
 
 

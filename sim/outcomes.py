@@ -316,6 +316,9 @@ DEFAULT_METRICS = MetricSet([
            label="Clients with several needs", compute=_need_share(2)),
     Metric("three_need_share", "Share of clients with three or more needs at once", **_S,
            label="Clients with three or more needs", compute=_need_share(3)),
+    Metric("holder_changes", "Re-tenders won by a different partnership from the one that held the lot, since the start",
+           **_C, direction=-1, label="Contracts changing hands",
+           compute=lambda v: float(v.model.counters["holder_changes"])),
     Metric("mergers", "Charities merged into another since the start (not closures)", **_C,
            label="Mergers", compute=lambda v: float(v.model.counters["mergers"])),
 ])

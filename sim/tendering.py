@@ -448,6 +448,8 @@ def award(model: PartnershipModel, lot: Lot, bid: Bid, previous: Contract | None
         holder.lead = bid.lead
     served = model.clients.contract == previous.cid if previous is not None else None
     if previous is not None:
+        if holder is not previous.holder:
+            model.counters["holder_changes"] += 1  # the lot's existing provision is replaced
         end_contract(model, previous, successor_holder=holder)
     model.counters["tenders"] += 1
     contract = Contract(

@@ -58,9 +58,9 @@ class Lever:
 
 #: The levers the report speaks to, with the direction it gives.
 REPORT_LEVERS: tuple[Lever, ...] = (
-    Lever("commissioning.incumbency_weight", 0.0, 1.0, {"needs_met_share": 1},
-          "Before commissioning, understand what you have: a tender that values existing provision keeps "
-          "clients with the workers they know"),
+    Lever("commissioning.incumbency_weight", 0.0, 1.0, {"holder_changes": -1},
+          "Before commissioning, understand what you have: a tender that values existing provision does not "
+          "undermine the partnerships already in place"),
     Lever("commissioning.flexible", False, True, {"joined_up_share": 1},
           "Golden Key: flexible funding let the partnership evolve, bringing in new partners as gaps appeared"),
     Lever("commissioning.contract_months", 12, 96, {"rel_managerial_mean": 1, "system_barrier_index": -1},
