@@ -67,7 +67,7 @@ REPORT_LEVERS: tuple[Lever, ...] = (
           "Long-term funding allows partners to invest time in nurturing relationships and in system change"),
     Lever("commissioning.monitoring", "per_partner", "standardised", {"monitoring_time_share": -1, "needs_met_share": 1},
           "Inspire: one team member submitted two sets of monitoring reports; standardised monitoring frees time"),
-    Lever("statutory.engagement", 0.1, 0.9, {"needs_met_share": 1, "rel_managerial_mean": 1},
+    Lever("statutory.engagement", 0.1, 0.9, {"joined_up_share": 1, "rel_managerial_mean": 1},
           "Golden Key: statutory buy-in to the partnership's governance and referral routes"),
     Lever("partnership.co_location", False, True, {"rel_frontline_mean": 1, "joined_up_share": 1},
           "Inspire: staff on one site introduce clients to other specialists directly"),

@@ -58,3 +58,15 @@ def test_standardised_monitoring_smoke():
     cells = [("baseline", {lever.key: lever.low}), ("baseline", {lever.key: lever.high})]
     frame = levers.run_cells(cells, 6, months=24, metrics=("monitoring_time_share",))
     assert levers.holds(frame[frame["cell"] == 0], frame[frame["cell"] == 1], "monitoring_time_share", -1)
+
+
+def test_statutory_engagement_smoke():
+    """Fast check run by default: statutory buy-in raises joined-up support in the baseline (paired seeds).
+
+    A defect once made engagement lower joined-up support (referral routes pulled clients away from the
+    charities already supporting them); this guards the direction.
+    """
+    lever = next(lv for lv in levers.REPORT_LEVERS if lv.key == "statutory.engagement")
+    cells = [("baseline", {lever.key: lever.low}), ("baseline", {lever.key: lever.high})]
+    frame = levers.run_cells(cells, 6, months=24, metrics=("joined_up_share",))
+    assert levers.holds(frame[frame["cell"] == 0], frame[frame["cell"] == 1], "joined_up_share", 1)
