@@ -19,9 +19,14 @@ from sim.experiments import levers
 
 SEEDS = 8
 MONTHS = 48
+def _money(context: str) -> tuple[float, float, float]:
+    """x0.5, x1 and x2 of the context's own commissioned money per client."""
+    x1 = levers.context_scenario(context).funding.commissioned_per_client
+    return 0.5 * x1, x1, 2.0 * x1
+
+
 DOSES = {
-    "funding.commissioned_per_client": {"baseline": (30.0, 60.0, 120.0), "double_region": (30.0, 60.0, 120.0),
-                                        "golden_key": (30.0, 60.0, 120.0)},
+    "funding.commissioned_per_client": {c: _money(c) for c in levers.CONTEXTS},
     "funding.change": {c: (-0.3, 0.0, 0.5) for c in levers.CONTEXTS},
 }
 UP, DOWN = ("needs_met_share", "joined_up_share"), ("reoffending_rate",)
