@@ -223,6 +223,7 @@ class ProviderTables:
         self.referral_to = np.full((model.max_partnership_id() + 1, s.specialisms.shape[1]), -1, dtype=np.int64)
         self.blocks: dict[int, ContractBlock] = {}
         self._slots: tuple[np.ndarray, np.ndarray] | None = None  # see _by_slot
+        self._fitting: tuple[bytes, np.ndarray, np.ndarray] | None = None  # see _fitting_tables
         for contract in model.contracts.values():
             block = blocks.get(contract.cid)
             if block is None or not block.fits(contract):
@@ -253,19 +254,19 @@ class ProviderTables:
         caseworkers take the clients whose needs they know (Inspire's "tailored
         package of support provided by the other partner charities").
         """
-        cell, (by_slot, members_by_slot) = self._cells(contract, locality), self._by_slot()
+        cell = self._cells(contract, locality)
         draw = draw.astype(np.float64)
-        k = by_slot.shape[0]
-        slot = np.zeros(cell.size, dtype=np.int64)
         if need_bits is None:
+            by_slot = self._by_slot()[0]
+            k = by_slot.shape[0]
+            slot = np.zeros(cell.size, dtype=np.int64)
             for column in by_slot:  # one slot at a time: k passes over the clients beat a (clients, k) matrix
                 slot += column[cell] < draw
         else:
-            cum = by_slot[:, cell]  # (k, clients)
-            weight = np.diff(cum, axis=0, prepend=0.0)
-            members = members_by_slot[:, cell]
-            fits = ((need_bits[None, :] & specialism_bits[np.maximum(members, 0)]) != 0) & (members >= 0)
-            fitted = weight * fits
+            weight_by_slot, bits_by_slot = self._fitting_tables(specialism_bits)
+            k = weight_by_slot.shape[0]
+            weight = weight_by_slot[:, cell]  # (k, clients): each partner's share of the money
+            fitted = weight * ((need_bits[None, :] & bits_by_slot[:, cell]) != 0)
             some = fitted.sum(axis=0) > 0
             weight[:, some] = fitted[:, some]
             cum = np.cumsum(weight, axis=0)
@@ -292,6 +293,17 @@ class ProviderTables:
             self._slots = (np.ascontiguousarray(self.cumulative.reshape(-1, k).T),
                            np.ascontiguousarray(self.members.reshape(-1, k).T))
         return self._slots
+
+    def _fitting_tables(self, specialism_bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per slot, as (k, contracts x localities): each partner's weight (the step in ``cumulative``)
+        and its specialism bits (0 for padding), computed once per table rather than per client each call."""
+        key = specialism_bits.tobytes()
+        if self._fitting is None or self._fitting[0] != key:
+            by_slot, members_by_slot = self._by_slot()
+            weight = np.diff(by_slot, axis=0, prepend=0.0)  # elementwise, so the same as the steps of any columns
+            bits = np.where(members_by_slot >= 0, specialism_bits[np.maximum(members_by_slot, 0)], 0)
+            self._fitting = (key, weight, bits.astype(specialism_bits.dtype))
+        return self._fitting[1], self._fitting[2]
 
 
 class ContractBlock:
