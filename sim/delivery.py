@@ -156,7 +156,7 @@ def assign_providers(model: PartnershipModel) -> None:
         rows = here[has]
         taken = take_up_to(chosen, slots, rng)  # no charity beyond its spare capacity (whole-number slots)
         cl.provider[rows[taken]] = chosen[taken]
-        np.subtract.at(slots, chosen[taken], 1.0)
+        slots -= np.bincount(chosen[taken], minlength=slots.size)  # whole numbers: same as np.subtract.at
         open_[chosen[taken]] = slots[chosen[taken]] > 0
 
 
@@ -629,8 +629,10 @@ def waiting_list_hours(model: PartnershipModel, waiting: np.ndarray) -> np.ndarr
     rows = np.flatnonzero(waiting)
     if rows.size == 0:
         return np.zeros(s.n)
-    need = np.zeros((n_loc, n_dom))
-    np.add.at(need, cl.locality[rows], cl.needs[rows])
+    # waiting clients per place and need mask, then the domains of each mask: whole numbers, so exact
+    # (one bincount instead of ``np.add.at`` over a (clients, domains) matrix)
+    masks_here = np.bincount(cl.locality[rows].astype(np.int64) * 256 + cl.need_bits[rows], minlength=n_loc * 256)
+    need = (masks_here.reshape(n_loc, 256) @ _MASK_HAS[:, :n_dom]).astype(np.float64)
     size = np.where(s.alive, s.staff_hours + s.volunteer_hours, 0.0)
     here = s.presence * size[:, None]  # (charities, places) hours of each charity present
     capacity = here.T @ s.specialisms  # (places, domains): hours able to take it
