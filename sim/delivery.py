@@ -77,9 +77,12 @@ def assign_contracts(model: PartnershipModel) -> None:
     model.rng.shuffle(order)
     # one random order of the waiting clients; each contract takes the first that fit
     free_rows = model.rng.permutation(np.flatnonzero(free))
-    loc, bits = cl.locality[free_rows], cl.need_bits[free_rows]
+    # each client's (place, need mask) cell: one look-up per contract instead of several passes over the clients
+    cell = cl.locality[free_rows].astype(np.int64) * 256 + cl.need_bits[free_rows]
     draw, worker = cl.referral_draw[free_rows], cl.provider[free_rows]
-    in_lot = np.zeros(model.sector.presence.shape[1], dtype=bool)
+    served_by = _served_here_table(model)
+    masks = np.arange(256, dtype=np.uint8)
+    n_loc = model.sector.presence.shape[1]
     waiting = np.ones(free_rows.size, dtype=bool)  # still without a contract (marked, not compacted: same order)
     left = free_rows.size
     delivers = np.zeros(model.sector.n + 1, dtype=bool)  # last slot: no worker yet
@@ -88,15 +91,15 @@ def assign_contracts(model: PartnershipModel) -> None:
         if room <= 0 or left == 0:
             continue
         reach = sc.statutory.referral_rate * engagement_of(model, contract.commissioner) + sc.statutory.self_referral
-        in_lot[:] = False
-        in_lot[contract.lot] = True
+        delivering = contract.delivering
         delivers[:] = False
-        delivers[list(contract.delivering)] = True
+        delivers[delivering] = True
         delivers[-1] = True
         # referred for a need of the commissioner's that a partner working in the client's place serves
-        served = served_here(model.sector, contract.delivering)
-        fits = np.flatnonzero(waiting & in_lot[loc] & ((bits & contract.commissioner.domain_bits & served[loc]) != 0)
-                              & (draw < reach) & delivers[worker])[:room]
+        wanted = np.zeros((n_loc, 256), dtype=bool)  # by (place, need mask): in the lot, and a need fits
+        wanted[contract.lot] = (masks[None, :] & contract.commissioner.domain_bits
+                                & served_by(delivering)[contract.lot, None]) != 0
+        fits = np.flatnonzero(waiting & wanted.ravel()[cell] & (draw < reach) & delivers[worker])[:room]
         cl.contract[free_rows[fits]] = contract.cid
         waiting[fits] = False
         left -= fits.size
@@ -109,6 +112,23 @@ def served_here(sector, members) -> np.ndarray:
         return np.zeros(sector.presence.shape[1], dtype=np.uint8)
     bits = np.where(sector.presence[members], sector.specialism_bits[members, None], 0).astype(np.uint8)
     return np.bitwise_or.reduce(bits, axis=0)
+
+
+def _served_here_table(model: PartnershipModel):
+    """:func:`served_here` as a function of the members, remembered per set of members while the
+    sector's arrays are unchanged (most contracts keep their partners for months)."""
+    s, cache = model.sector, model.cache
+    key = (_sector_inputs(model), s.specialism_bits.tobytes())
+    if cache.get("served_here_key") != key:
+        cache["served_here"], cache["served_here_key"] = {}, key
+    known = cache["served_here"]
+
+    def served(members) -> np.ndarray:
+        members = tuple(members)
+        if members not in known:
+            known[members] = served_here(s, members)
+        return known[members]
+    return served
 
 
 def spare_slots(model: PartnershipModel) -> np.ndarray:
