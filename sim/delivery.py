@@ -161,6 +161,8 @@ def assign_providers(model: PartnershipModel) -> None:
     rng = model.rng
     present = np.ascontiguousarray(s.presence.T)  # (places, charities): one row read per place
     open_ = s.alive & (slots > 0)  # kept up to date as slots are taken
+    # (need masks, charities): whether the charity serves one of the needs; one table for every place
+    fit = (np.arange(1 << s.specialisms.shape[1])[:, None] & s.specialism_bits[None, :]) != 0
     by_place = waiting[np.argsort(cl.locality[waiting], kind="stable")]  # waiting rows grouped by place, in order
     places, starts = np.unique(cl.locality[by_place], return_index=True)
     for loc, here in zip(places, np.split(by_place, starts[1:])):
@@ -169,45 +171,40 @@ def assign_providers(model: PartnershipModel) -> None:
             continue
         here = rng.permutation(here)
         # a client's chances follow the spare slots of the charities serving one of their needs
-        cum, total = _fitting_slots(cl.need_bits[here], s.specialism_bits[charities], slots[charities])
+        cum = _fitting_slots(fit[:, charities], slots[charities])
+        mask = cl.need_bits[here].astype(np.int64)
+        total = cum[mask, -1]
         has = total > 0
-        pick = count_below(cum, has, rng.random(int(has.sum())) * total[has])
+        pick = count_below(cum, mask[has], rng.random(int(has.sum())) * total[has])
         chosen = charities[np.minimum(pick, charities.size - 1)]
         rows = here[has]
         taken = take_up_to(chosen, slots, rng)  # no charity beyond its spare capacity (whole-number slots)
-        cl.provider[rows[taken]] = chosen[taken]
-        slots -= np.bincount(chosen[taken], minlength=slots.size)  # whole numbers: same as np.subtract.at
-        open_[chosen[taken]] = slots[chosen[taken]] > 0
+        got = chosen[taken]
+        cl.provider[rows[taken]] = got
+        slots -= np.bincount(got, minlength=slots.size)  # whole numbers: same as np.subtract.at
+        open_[got] = slots[got] > 0
 
 
-def _fitting_slots(need_bits: np.ndarray, specialism_bits: np.ndarray, slots: np.ndarray):
-    """Per client, cumulative spare slots over the charities serving one of their needs, and the total.
+def _fitting_slots(fit: np.ndarray, slots: np.ndarray) -> np.ndarray:
+    """Per need mask, cumulative spare slots over the charities serving one of its needs.
 
-    Returns ``((cum, inverse), total)``: ``cum`` has one row per distinct need
-    mask (clients with the same needs see the same charities), ``inverse`` is
-    each client's row, ``total`` is per client. Slots are whole numbers, so the
-    sums are exact whatever their order.
+    ``fit`` is (need masks, charities), ``slots`` each charity's spare slots;
+    row ``m`` of the result is what a client with need mask ``m`` sees, its
+    last entry their total. Slots are whole numbers, so the sums are exact
+    whatever their order (and a row does not depend on the other rows).
     """
-    seen = np.bincount(need_bits, minlength=256) > 0  # distinct masks without sorting (needs are uint8 masks)
-    masks = np.flatnonzero(seen).astype(need_bits.dtype)
-    inverse = np.cumsum(seen)[need_bits] - 1
-    fit = (masks[:, None] & specialism_bits[None, :]) != 0
-    cum = np.cumsum(fit * slots[None, :], axis=1)
-    total = cum[:, -1] if cum.shape[1] else np.zeros(masks.size)
-    return (cum, inverse), total[inverse]
+    return np.cumsum(fit * slots[None, :], axis=1)
 
 
-def count_below(cum_rows, has: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """For each client with ``has``, how many entries of its cumulative row are below its ``x``.
+def count_below(cum: np.ndarray, row: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """For each client, how many entries of its row ``row`` of ``cum`` are below its ``x``.
 
-    ``cum_rows`` is ``(cum, inverse)`` from :func:`_fitting_slots`: rows of
-    whole numbers, non-decreasing. Same as ``(cum[inverse][has] < x[:, None]).sum(axis=1)``,
+    ``cum`` is from :func:`_fitting_slots`: rows of whole numbers,
+    non-decreasing, ``0 <= x < `` the row's last entry. Same as ``(cum[row] < x[:, None]).sum(axis=1)``,
     by a binary search per client: the rows are laid end to end with an offset
     larger than any entry, and ``cum < x`` is ``cum < ceil(x)`` for whole-number ``cum``,
     so everything stays a whole number (exact in floating point).
     """
-    cum, inverse = cum_rows
-    row = inverse[has]
     width = cum.shape[1]
     if width == 0 or row.size == 0:
         return np.zeros(row.size, dtype=np.int64)
