@@ -226,12 +226,15 @@ class ProviderTables:
 
     ``blocks`` maps a contract id to its :class:`ContractBlock`; blocks whose
     inputs have not changed are reused from the previous tables (a flexible
-    contract rebalances its shares every month, the others rarely change).
+    contract rebalances its shares every month, the others rarely change), and so
+    are informal partnerships' referral rows (``informal``, by members).
     """
 
-    def __init__(self, model: PartnershipModel, blocks: dict[int, ContractBlock] | None = None):
+    def __init__(self, model: PartnershipModel, blocks: dict[int, ContractBlock] | None = None,
+                 informal: dict[tuple[int, ...], np.ndarray] | None = None):
         s = model.sector
         blocks = {} if blocks is None else blocks
+        informal = {} if informal is None else informal
         n_c, n_l = model.max_contract_id() + 1, s.presence.shape[1]
         k = max([len(c.shares) for c in model.contracts.values()] + [1])
         self.members = np.full((n_c, n_l, k), -1, dtype=np.int64)
@@ -254,11 +257,15 @@ class ProviderTables:
             self.partnership_of_contract[contract.cid] = contract.holder.pid
             # partners take referrals for the contract's needs and, from their own funds, for their other specialisms
             self.referral_to[contract.holder.pid] = block.referral
+        self.informal: dict[tuple[int, ...], np.ndarray] = {}  # referral row by members, reused like the blocks
         for p in model.partnerships:
             if p.informal:
-                members = np.asarray(p.members)
-                spec = s.specialisms[members]
-                self.referral_to[p.pid] = np.where(spec.any(axis=0), members[np.argmax(spec, axis=0)], -1)
+                members = tuple(p.members)
+                row = informal.get(members)
+                if row is None:
+                    row = _referral_row(s, np.asarray(members))
+                self.informal[members] = row
+                self.referral_to[p.pid] = row
 
     def provider(self, contract: np.ndarray, locality: np.ndarray, draw: np.ndarray,
                  need_bits: np.ndarray | None = None, specialism_bits: np.ndarray | None = None) -> np.ndarray:
@@ -345,12 +352,17 @@ class ContractBlock:
         cum = np.cumsum(weight, axis=0) / weight.sum(axis=0, keepdims=True)
         self.members = np.where(weight.T > 0, delivering[None, :], -1)  # (places, members)
         self.cumulative = cum.T
-        spec = s.specialisms[delivering]
-        self.referral = np.where(spec.any(axis=0), delivering[np.argmax(spec, axis=0)], -1)
+        self.referral = _referral_row(s, delivering)
 
     def fits(self, contract) -> bool:
         """Whether the contract's shares, lead, holder and lot are still those the block was computed from."""
         return self.inputs == _contract_inputs(contract)
+
+
+def _referral_row(s, members: np.ndarray) -> np.ndarray:
+    """Per domain, the first of ``members`` that serves it (-1 none): where a need is referred."""
+    spec = s.specialisms[members]
+    return np.where(spec.any(axis=0), members[np.argmax(spec, axis=0)], -1)
 
 
 def _contract_inputs(contract) -> tuple:
@@ -385,7 +397,8 @@ def provider_tables(model: PartnershipModel) -> ProviderTables:
         if cache.get("providers_inputs") != inputs:
             previous = cache.get("providers")
             same_sector = previous is not None and cache["providers_inputs"][-1] == inputs[-1]
-            cache["providers"] = ProviderTables(model, previous.blocks if same_sector else None)
+            cache["providers"] = (ProviderTables(model, previous.blocks, previous.informal) if same_sector
+                                  else ProviderTables(model))
             cache["providers_inputs"] = inputs
         cache["providers_key"] = key
     return cache["providers"]
