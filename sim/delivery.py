@@ -507,12 +507,15 @@ def serve(model: PartnershipModel) -> None:
     pship_of, referral_to = tables.partnership_of_contract, tables.referral_to
     has_c = cl.contract >= 0
     provider = cl.provider.copy()
-    provider[has_c] = tables.provider(cl.contract[has_c], cl.locality[has_c], cl.worker_draw[has_c],
-                                      cl.need_bits[has_c], s.specialism_bits)
     # a contract client keeps a worker who still delivers the contract in their place
     rows_c = np.flatnonzero(has_c & (cl.provider >= 0))
     still = tables.delivers(cl.contract[rows_c], cl.locality[rows_c], cl.provider[rows_c])
-    provider[rows_c[still]] = cl.provider[rows_c[still]]
+    # the others are given a partner by their fixed draw (client by client, so only they need one)
+    redraw = has_c.copy()
+    redraw[rows_c[still]] = False
+    rows_new = np.flatnonzero(redraw)
+    provider[rows_new] = tables.provider(cl.contract[rows_new], cl.locality[rows_new], cl.worker_draw[rows_new],
+                                         cl.need_bits[rows_new], s.specialism_bits)
     # a client whose worker changes (a closure, a new contract holder) starts again with someone new
     changed = (cl.provider >= 0) & (provider != cl.provider)
     cl.engagement[changed] *= sc.clients.restart_engagement
