@@ -196,6 +196,10 @@ def _fitting_slots(fit: np.ndarray, slots: np.ndarray) -> np.ndarray:
     return np.cumsum(fit * slots[None, :], axis=1)
 
 
+#: at most this many (client, charity) pairs, :func:`count_below` compares them all instead of searching
+_SMALL = 20_000
+
+
 def count_below(cum: np.ndarray, row: np.ndarray, x: np.ndarray) -> np.ndarray:
     """For each client, how many entries of its row ``row`` of ``cum`` are below its ``x``.
 
@@ -208,6 +212,8 @@ def count_below(cum: np.ndarray, row: np.ndarray, x: np.ndarray) -> np.ndarray:
     width = cum.shape[1]
     if width == 0 or row.size == 0:
         return np.zeros(row.size, dtype=np.int64)
+    if row.size * width <= _SMALL:  # few clients and charities: one comparison matrix costs fewer numpy calls
+        return (cum[row] < x[:, None]).sum(axis=1)
     step = cum[:, -1].max() + 1.0
     flat = (cum + np.arange(cum.shape[0])[:, None] * step).ravel()
     return np.searchsorted(flat, row * step + np.ceil(x), side="left") - row * width
