@@ -171,11 +171,10 @@ def assign_providers(model: PartnershipModel) -> None:
             continue
         here = rng.permutation(here)
         # a client's chances follow the spare slots of the charities serving one of their needs
-        cum = _fitting_slots(fit[:, charities], slots[charities])
-        mask = cl.need_bits[here].astype(np.int64)
-        total = cum[mask, -1]
+        cum, row = _fitting_slots(fit, charities, slots, cl.need_bits[here].astype(np.int64))
+        total = cum[row, -1]
         has = total > 0
-        pick = count_below(cum, mask[has], rng.random(int(has.sum())) * total[has])
+        pick = count_below(cum, row[has], rng.random(int(has.sum())) * total[has])
         chosen = charities[np.minimum(pick, charities.size - 1)]
         rows = here[has]
         taken = take_up_to(chosen, slots, rng)  # no charity beyond its spare capacity (whole-number slots)
@@ -185,19 +184,26 @@ def assign_providers(model: PartnershipModel) -> None:
         open_[got] = slots[got] > 0
 
 
-def _fitting_slots(fit: np.ndarray, slots: np.ndarray) -> np.ndarray:
-    """Per need mask, cumulative spare slots over the charities serving one of its needs.
-
-    ``fit`` is (need masks, charities), ``slots`` each charity's spare slots;
-    row ``m`` of the result is what a client with need mask ``m`` sees, its
-    last entry their total. Slots are whole numbers, so the sums are exact
-    whatever their order (and a row does not depend on the other rows).
-    """
-    return np.cumsum(fit * slots[None, :], axis=1)
-
-
-#: at most this many (client, charity) pairs, :func:`count_below` compares them all instead of searching
+#: up to this many entries, a (rows, charities) table is built whole: fewer numpy calls beat less arithmetic
 _SMALL = 20_000
+
+
+def _fitting_slots(fit: np.ndarray, charities: np.ndarray, slots: np.ndarray, masks: np.ndarray):
+    """Cumulative spare slots over the charities serving one of a client's needs; returns ``(cum, row)``.
+
+    ``fit`` is (need masks, all charities), ``charities`` those open here,
+    ``masks`` each client's need mask. Row ``row[i]`` of ``cum`` is what
+    client ``i`` sees, its last entry their total. In a small place every
+    mask gets a row (fewer numpy calls); in a large one only the masks that
+    occur. Slots are whole numbers, so the sums are exact whatever their
+    order, and a row does not depend on the other rows.
+    """
+    if fit.shape[0] * charities.size <= _SMALL:
+        return np.cumsum(fit[:, charities] * slots[charities][None, :], axis=1), masks
+    seen = np.bincount(masks, minlength=fit.shape[0]) > 0  # distinct masks without sorting
+    rows = np.flatnonzero(seen)
+    cum = np.cumsum(fit[np.ix_(rows, charities)] * slots[charities][None, :], axis=1)
+    return cum, (np.cumsum(seen) - 1)[masks]
 
 
 def count_below(cum: np.ndarray, row: np.ndarray, x: np.ndarray) -> np.ndarray:
