@@ -80,26 +80,19 @@ def assign_contracts(model: PartnershipModel) -> None:
     # each client's (place, need mask) cell: one look-up per contract instead of several passes over the clients
     cell = cl.locality[free_rows].astype(np.int64) * 256 + cl.need_bits[free_rows]
     draw, worker = cl.referral_draw[free_rows], cl.provider[free_rows]
-    served_by = _served_here_table(model)
-    masks = np.arange(256, dtype=np.uint8)
-    n_loc = model.sector.presence.shape[1]
+    wanted_by = _wanted_cells(model)
     waiting = np.ones(free_rows.size, dtype=bool)  # still without a contract (marked, not compacted: same order)
     left = free_rows.size
-    delivers = np.zeros(model.sector.n + 1, dtype=bool)  # last slot: no worker yet
+    referred: dict[float, np.ndarray] = {}  # by statutory reach: whose fixed draw is below it
     for contract in order:
         room = int(contract.spec_value / price) - int(caseload[contract.cid])
         if room <= 0 or left == 0:
             continue
         reach = sc.statutory.referral_rate * engagement_of(model, contract.commissioner) + sc.statutory.self_referral
-        delivering = contract.delivering
-        delivers[:] = False
-        delivers[delivering] = True
-        delivers[-1] = True
-        # referred for a need of the commissioner's that a partner working in the client's place serves
-        wanted = np.zeros((n_loc, 256), dtype=bool)  # by (place, need mask): in the lot, and a need fits
-        wanted[contract.lot] = (masks[None, :] & contract.commissioner.domain_bits
-                                & served_by(delivering)[contract.lot, None]) != 0
-        fits = np.flatnonzero(waiting & wanted.ravel()[cell] & (draw < reach) & delivers[worker])[:room]
+        if reach not in referred:
+            referred[reach] = draw < reach
+        wanted, delivers = wanted_by(contract)
+        fits = np.flatnonzero(waiting & wanted[cell] & referred[reach] & delivers[worker])[:room]
         cl.contract[free_rows[fits]] = contract.cid
         waiting[fits] = False
         left -= fits.size
@@ -114,21 +107,36 @@ def served_here(sector, members) -> np.ndarray:
     return np.bitwise_or.reduce(bits, axis=0)
 
 
-def _served_here_table(model: PartnershipModel):
-    """:func:`served_here` as a function of the members, remembered per set of members while the
-    sector's arrays are unchanged (most contracts keep their partners for months)."""
+def _wanted_cells(model: PartnershipModel):
+    """For a contract, ``(wanted, delivers)``: whom statutory partners may refer into it.
+
+    ``wanted`` is flat over (place, need mask): the place is in the lot and
+    one of the needs is the commissioner's and served there by a delivering
+    partner (:func:`served_here`); ``delivers`` is over charities plus a last
+    slot for "no worker yet". Both are remembered while the sector's arrays
+    are unchanged, by partners, lot and domains (most contracts keep them for months).
+    """
     s, cache = model.sector, model.cache
     key = (_sector_inputs(model), s.specialism_bits.tobytes())
-    if cache.get("served_here_key") != key:
-        cache["served_here"], cache["served_here_key"] = {}, key
-    known = cache["served_here"]
+    if cache.get("wanted_key") != key:
+        cache["wanted"], cache["wanted_key"] = {}, key
+    known = cache["wanted"]
+    n_loc = s.presence.shape[1]
+    masks = np.arange(256, dtype=np.uint8)
 
-    def served(members) -> np.ndarray:
-        members = tuple(members)
-        if members not in known:
-            known[members] = served_here(s, members)
-        return known[members]
-    return served
+    def wanted(contract) -> tuple[np.ndarray, np.ndarray]:
+        delivering = contract.delivering
+        domain_bits = contract.commissioner.domain_bits
+        k = (tuple(delivering), contract.lot.tobytes(), domain_bits)
+        if k not in known:
+            table = np.zeros((n_loc, 256), dtype=bool)
+            table[contract.lot] = (masks[None, :] & domain_bits & served_here(s, delivering)[contract.lot, None]) != 0
+            delivers = np.zeros(s.n + 1, dtype=bool)
+            delivers[delivering] = True
+            delivers[-1] = True
+            known[k] = (table.ravel(), delivers)
+        return known[k]
+    return wanted
 
 
 def spare_slots(model: PartnershipModel) -> np.ndarray:
