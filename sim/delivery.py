@@ -245,21 +245,30 @@ class ProviderTables:
         referral_to: (partnerships, domains) the partner a need is referred to, -1 none.
 
     ``blocks`` maps a contract id to its :class:`ContractBlock`; blocks whose
-    inputs have not changed are reused from the previous tables (a flexible
-    contract rebalances its shares every month, the others rarely change), and so
-    are informal partnerships' referral rows (``informal``, by members).
+    inputs have not changed are reused from ``previous`` tables built on the
+    same sector arrays (a flexible contract rebalances its shares every month,
+    the others rarely change), with their rows when the tables' shape is the
+    same, and so are informal partnerships' referral rows (``informal``, by members).
     """
 
-    def __init__(self, model: PartnershipModel, blocks: dict[int, ContractBlock] | None = None,
-                 informal: dict[tuple[int, ...], np.ndarray] | None = None):
+    def __init__(self, model: PartnershipModel, previous: ProviderTables | None = None):
         s = model.sector
-        blocks = {} if blocks is None else blocks
-        informal = {} if informal is None else informal
+        blocks = {} if previous is None else previous.blocks
+        informal = {} if previous is None else previous.informal
         n_c, n_l = model.max_contract_id() + 1, s.presence.shape[1]
         k = max([len(c.shares) for c in model.contracts.values()] + [1])
-        self.members = np.full((n_c, n_l, k), -1, dtype=np.int64)
-        self.cumulative = np.ones((n_c, n_l, k))
-        self.partnership_of_contract = np.full(n_c, -1, dtype=np.int64)
+        # rows of contracts whose block is unchanged are copied from the previous tables, not laid out again
+        reuse = previous is not None and previous.members.shape == (n_c, n_l, k)
+        if reuse:
+            self.members = previous.members.copy()
+            self.cumulative = previous.cumulative.copy()
+            self.partnership_of_contract = previous.partnership_of_contract.copy()
+            for cid in blocks.keys() - model.contracts.keys():  # contracts that ended
+                self._clear(cid)
+        else:
+            self.members = np.full((n_c, n_l, k), -1, dtype=np.int64)
+            self.cumulative = np.ones((n_c, n_l, k))
+            self.partnership_of_contract = np.full(n_c, -1, dtype=np.int64)
         self.referral_to = np.full((model.max_partnership_id() + 1, s.specialisms.shape[1]), -1, dtype=np.int64)
         self.blocks: dict[int, ContractBlock] = {}
         self._slots: tuple[np.ndarray, np.ndarray] | None = None  # see _by_slot
@@ -268,7 +277,14 @@ class ProviderTables:
             block = blocks.get(contract.cid)
             if block is None or not block.fits(contract):
                 block = ContractBlock(s, contract)
+            elif reuse:  # same block: its rows are already in place
+                self.blocks[contract.cid] = block
+                if block.delivering.size:
+                    self.referral_to[contract.holder.pid] = block.referral
+                continue
             self.blocks[contract.cid] = block
+            if reuse:
+                self._clear(contract.cid)
             if block.delivering.size == 0:
                 continue
             d = block.delivering.size
@@ -286,6 +302,12 @@ class ProviderTables:
                     row = _referral_row(s, np.asarray(members))
                 self.informal[members] = row
                 self.referral_to[p.pid] = row
+
+    def _clear(self, cid: int) -> None:
+        """Empty a contract's rows (as a fresh table has them)."""
+        self.members[cid] = -1
+        self.cumulative[cid] = 1.0
+        self.partnership_of_contract[cid] = -1
 
     def provider(self, contract: np.ndarray, locality: np.ndarray, draw: np.ndarray,
                  need_bits: np.ndarray | None = None, specialism_bits: np.ndarray | None = None) -> np.ndarray:
@@ -417,8 +439,7 @@ def provider_tables(model: PartnershipModel) -> ProviderTables:
         if cache.get("providers_inputs") != inputs:
             previous = cache.get("providers")
             same_sector = previous is not None and cache["providers_inputs"][-1] == inputs[-1]
-            cache["providers"] = (ProviderTables(model, previous.blocks, previous.informal) if same_sector
-                                  else ProviderTables(model))
+            cache["providers"] = ProviderTables(model, previous if same_sector else None)
             cache["providers_inputs"] = inputs
         cache["providers_key"] = key
     return cache["providers"]
