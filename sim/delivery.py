@@ -77,26 +77,22 @@ def assign_contracts(model: PartnershipModel) -> None:
     model.rng.shuffle(order)
     # one random order of the waiting clients; each contract takes the first that fit
     free_rows = model.rng.permutation(np.flatnonzero(free))
-    loc, bits = cl.locality[free_rows], cl.need_bits[free_rows]
+    # each client's (place, need mask) cell: one look-up per contract instead of several passes over the clients
+    cell = cl.locality[free_rows].astype(np.int64) * 256 + cl.need_bits[free_rows]
     draw, worker = cl.referral_draw[free_rows], cl.provider[free_rows]
-    in_lot = np.zeros(model.sector.presence.shape[1], dtype=bool)
+    wanted_by = _wanted_cells(model)
     waiting = np.ones(free_rows.size, dtype=bool)  # still without a contract (marked, not compacted: same order)
     left = free_rows.size
-    delivers = np.zeros(model.sector.n + 1, dtype=bool)  # last slot: no worker yet
+    referred: dict[float, np.ndarray] = {}  # by statutory reach: whose fixed draw is below it
     for contract in order:
         room = int(contract.spec_value / price) - int(caseload[contract.cid])
         if room <= 0 or left == 0:
             continue
         reach = sc.statutory.referral_rate * engagement_of(model, contract.commissioner) + sc.statutory.self_referral
-        in_lot[:] = False
-        in_lot[contract.lot] = True
-        delivers[:] = False
-        delivers[list(contract.delivering)] = True
-        delivers[-1] = True
-        # referred for a need of the commissioner's that a partner working in the client's place serves
-        served = served_here(model.sector, contract.delivering)
-        fits = np.flatnonzero(waiting & in_lot[loc] & ((bits & contract.commissioner.domain_bits & served[loc]) != 0)
-                              & (draw < reach) & delivers[worker])[:room]
+        if reach not in referred:
+            referred[reach] = draw < reach
+        wanted, delivers = wanted_by(contract)
+        fits = np.flatnonzero(waiting & wanted[cell] & referred[reach] & delivers[worker])[:room]
         cl.contract[free_rows[fits]] = contract.cid
         waiting[fits] = False
         left -= fits.size
@@ -109,6 +105,38 @@ def served_here(sector, members) -> np.ndarray:
         return np.zeros(sector.presence.shape[1], dtype=np.uint8)
     bits = np.where(sector.presence[members], sector.specialism_bits[members, None], 0).astype(np.uint8)
     return np.bitwise_or.reduce(bits, axis=0)
+
+
+def _wanted_cells(model: PartnershipModel):
+    """For a contract, ``(wanted, delivers)``: whom statutory partners may refer into it.
+
+    ``wanted`` is flat over (place, need mask): the place is in the lot and
+    one of the needs is the commissioner's and served there by a delivering
+    partner (:func:`served_here`); ``delivers`` is over charities plus a last
+    slot for "no worker yet". Both are remembered while the sector's arrays
+    are unchanged, by partners, lot and domains (most contracts keep them for months).
+    """
+    s, cache = model.sector, model.cache
+    key = (_sector_inputs(model), s.specialism_bits.tobytes())
+    if cache.get("wanted_key") != key:
+        cache["wanted"], cache["wanted_key"] = {}, key
+    known = cache["wanted"]
+    n_loc = s.presence.shape[1]
+    masks = np.arange(256, dtype=np.uint8)
+
+    def wanted(contract) -> tuple[np.ndarray, np.ndarray]:
+        delivering = contract.delivering
+        domain_bits = contract.commissioner.domain_bits
+        k = (tuple(delivering), contract.lot.tobytes(), domain_bits)
+        if k not in known:
+            table = np.zeros((n_loc, 256), dtype=bool)
+            table[contract.lot] = (masks[None, :] & domain_bits & served_here(s, delivering)[contract.lot, None]) != 0
+            delivers = np.zeros(s.n + 1, dtype=bool)
+            delivers[delivering] = True
+            delivers[-1] = True
+            known[k] = (table.ravel(), delivers)
+        return known[k]
+    return wanted
 
 
 def spare_slots(model: PartnershipModel) -> np.ndarray:
@@ -141,6 +169,8 @@ def assign_providers(model: PartnershipModel) -> None:
     rng = model.rng
     present = np.ascontiguousarray(s.presence.T)  # (places, charities): one row read per place
     open_ = s.alive & (slots > 0)  # kept up to date as slots are taken
+    # (need masks, charities): whether the charity serves one of the needs; one table for every place
+    fit = (np.arange(1 << s.specialisms.shape[1])[:, None] & s.specialism_bits[None, :]) != 0
     by_place = waiting[np.argsort(cl.locality[waiting], kind="stable")]  # waiting rows grouped by place, in order
     places, starts = np.unique(cl.locality[by_place], return_index=True)
     for loc, here in zip(places, np.split(by_place, starts[1:])):
@@ -149,48 +179,55 @@ def assign_providers(model: PartnershipModel) -> None:
             continue
         here = rng.permutation(here)
         # a client's chances follow the spare slots of the charities serving one of their needs
-        cum, total = _fitting_slots(cl.need_bits[here], s.specialism_bits[charities], slots[charities])
+        cum, row = _fitting_slots(fit, charities, slots, cl.need_bits[here].astype(np.int64))
+        total = cum[row, -1]
         has = total > 0
-        pick = count_below(cum, has, rng.random(int(has.sum())) * total[has])
+        pick = count_below(cum, row[has], rng.random(int(has.sum())) * total[has])
         chosen = charities[np.minimum(pick, charities.size - 1)]
         rows = here[has]
         taken = take_up_to(chosen, slots, rng)  # no charity beyond its spare capacity (whole-number slots)
-        cl.provider[rows[taken]] = chosen[taken]
-        np.subtract.at(slots, chosen[taken], 1.0)
-        open_[chosen[taken]] = slots[chosen[taken]] > 0
+        got = chosen[taken]
+        cl.provider[rows[taken]] = got
+        slots -= np.bincount(got, minlength=slots.size)  # whole numbers: same as np.subtract.at
+        open_[got] = slots[got] > 0
 
 
-def _fitting_slots(need_bits: np.ndarray, specialism_bits: np.ndarray, slots: np.ndarray):
-    """Per client, cumulative spare slots over the charities serving one of their needs, and the total.
+#: up to this many entries, a (rows, charities) table is built whole: fewer numpy calls beat less arithmetic
+_SMALL = 20_000
 
-    Returns ``((cum, inverse), total)``: ``cum`` has one row per distinct need
-    mask (clients with the same needs see the same charities), ``inverse`` is
-    each client's row, ``total`` is per client. Slots are whole numbers, so the
-    sums are exact whatever their order.
+
+def _fitting_slots(fit: np.ndarray, charities: np.ndarray, slots: np.ndarray, masks: np.ndarray):
+    """Cumulative spare slots over the charities serving one of a client's needs; returns ``(cum, row)``.
+
+    ``fit`` is (need masks, all charities), ``charities`` those open here,
+    ``masks`` each client's need mask. Row ``row[i]`` of ``cum`` is what
+    client ``i`` sees, its last entry their total. In a small place every
+    mask gets a row (fewer numpy calls); in a large one only the masks that
+    occur. Slots are whole numbers, so the sums are exact whatever their
+    order, and a row does not depend on the other rows.
     """
-    seen = np.bincount(need_bits, minlength=256) > 0  # distinct masks without sorting (needs are uint8 masks)
-    masks = np.flatnonzero(seen).astype(need_bits.dtype)
-    inverse = np.cumsum(seen)[need_bits] - 1
-    fit = (masks[:, None] & specialism_bits[None, :]) != 0
-    cum = np.cumsum(fit * slots[None, :], axis=1)
-    total = cum[:, -1] if cum.shape[1] else np.zeros(masks.size)
-    return (cum, inverse), total[inverse]
+    if fit.shape[0] * charities.size <= _SMALL:
+        return np.cumsum(fit[:, charities] * slots[charities][None, :], axis=1), masks
+    seen = np.bincount(masks, minlength=fit.shape[0]) > 0  # distinct masks without sorting
+    rows = np.flatnonzero(seen)
+    cum = np.cumsum(fit[np.ix_(rows, charities)] * slots[charities][None, :], axis=1)
+    return cum, (np.cumsum(seen) - 1)[masks]
 
 
-def count_below(cum_rows, has: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """For each client with ``has``, how many entries of its cumulative row are below its ``x``.
+def count_below(cum: np.ndarray, row: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """For each client, how many entries of its row ``row`` of ``cum`` are below its ``x``.
 
-    ``cum_rows`` is ``(cum, inverse)`` from :func:`_fitting_slots`: rows of
-    whole numbers, non-decreasing. Same as ``(cum[inverse][has] < x[:, None]).sum(axis=1)``,
+    ``cum`` is from :func:`_fitting_slots`: rows of whole numbers,
+    non-decreasing, ``0 <= x < `` the row's last entry. Same as ``(cum[row] < x[:, None]).sum(axis=1)``,
     by a binary search per client: the rows are laid end to end with an offset
     larger than any entry, and ``cum < x`` is ``cum < ceil(x)`` for whole-number ``cum``,
     so everything stays a whole number (exact in floating point).
     """
-    cum, inverse = cum_rows
-    row = inverse[has]
     width = cum.shape[1]
     if width == 0 or row.size == 0:
         return np.zeros(row.size, dtype=np.int64)
+    if row.size * width <= _SMALL:  # few clients and charities: one comparison matrix costs fewer numpy calls
+        return (cum[row] < x[:, None]).sum(axis=1)
     step = cum[:, -1].max() + 1.0
     flat = (cum + np.arange(cum.shape[0])[:, None] * step).ravel()
     return np.searchsorted(flat, row * step + np.ceil(x), side="left") - row * width
@@ -208,26 +245,46 @@ class ProviderTables:
         referral_to: (partnerships, domains) the partner a need is referred to, -1 none.
 
     ``blocks`` maps a contract id to its :class:`ContractBlock`; blocks whose
-    inputs have not changed are reused from the previous tables (a flexible
-    contract rebalances its shares every month, the others rarely change).
+    inputs have not changed are reused from ``previous`` tables built on the
+    same sector arrays (a flexible contract rebalances its shares every month,
+    the others rarely change), with their rows when the tables' shape is the
+    same, and so are informal partnerships' referral rows (``informal``, by members).
     """
 
-    def __init__(self, model: PartnershipModel, blocks: dict[int, ContractBlock] | None = None):
+    def __init__(self, model: PartnershipModel, previous: ProviderTables | None = None):
         s = model.sector
-        blocks = {} if blocks is None else blocks
+        blocks = {} if previous is None else previous.blocks
+        informal = {} if previous is None else previous.informal
         n_c, n_l = model.max_contract_id() + 1, s.presence.shape[1]
         k = max([len(c.shares) for c in model.contracts.values()] + [1])
-        self.members = np.full((n_c, n_l, k), -1, dtype=np.int64)
-        self.cumulative = np.ones((n_c, n_l, k))
-        self.partnership_of_contract = np.full(n_c, -1, dtype=np.int64)
+        # rows of contracts whose block is unchanged are copied from the previous tables, not laid out again
+        reuse = previous is not None and previous.members.shape == (n_c, n_l, k)
+        if reuse:
+            self.members = previous.members.copy()
+            self.cumulative = previous.cumulative.copy()
+            self.partnership_of_contract = previous.partnership_of_contract.copy()
+            for cid in blocks.keys() - model.contracts.keys():  # contracts that ended
+                self._clear(cid)
+        else:
+            self.members = np.full((n_c, n_l, k), -1, dtype=np.int64)
+            self.cumulative = np.ones((n_c, n_l, k))
+            self.partnership_of_contract = np.full(n_c, -1, dtype=np.int64)
         self.referral_to = np.full((model.max_partnership_id() + 1, s.specialisms.shape[1]), -1, dtype=np.int64)
         self.blocks: dict[int, ContractBlock] = {}
         self._slots: tuple[np.ndarray, np.ndarray] | None = None  # see _by_slot
+        self._fitting: tuple[bytes, np.ndarray, np.ndarray] | None = None  # see _fitting_tables
         for contract in model.contracts.values():
             block = blocks.get(contract.cid)
             if block is None or not block.fits(contract):
                 block = ContractBlock(s, contract)
+            elif reuse:  # same block: its rows are already in place
+                self.blocks[contract.cid] = block
+                if block.delivering.size:
+                    self.referral_to[contract.holder.pid] = block.referral
+                continue
             self.blocks[contract.cid] = block
+            if reuse:
+                self._clear(contract.cid)
             if block.delivering.size == 0:
                 continue
             d = block.delivering.size
@@ -236,11 +293,21 @@ class ProviderTables:
             self.partnership_of_contract[contract.cid] = contract.holder.pid
             # partners take referrals for the contract's needs and, from their own funds, for their other specialisms
             self.referral_to[contract.holder.pid] = block.referral
+        self.informal: dict[tuple[int, ...], np.ndarray] = {}  # referral row by members, reused like the blocks
         for p in model.partnerships:
             if p.informal:
-                members = np.asarray(p.members)
-                spec = s.specialisms[members]
-                self.referral_to[p.pid] = np.where(spec.any(axis=0), members[np.argmax(spec, axis=0)], -1)
+                members = tuple(p.members)
+                row = informal.get(members)
+                if row is None:
+                    row = _referral_row(s, np.asarray(members))
+                self.informal[members] = row
+                self.referral_to[p.pid] = row
+
+    def _clear(self, cid: int) -> None:
+        """Empty a contract's rows (as a fresh table has them)."""
+        self.members[cid] = -1
+        self.cumulative[cid] = 1.0
+        self.partnership_of_contract[cid] = -1
 
     def provider(self, contract: np.ndarray, locality: np.ndarray, draw: np.ndarray,
                  need_bits: np.ndarray | None = None, specialism_bits: np.ndarray | None = None) -> np.ndarray:
@@ -253,19 +320,19 @@ class ProviderTables:
         caseworkers take the clients whose needs they know (Inspire's "tailored
         package of support provided by the other partner charities").
         """
-        cell, (by_slot, members_by_slot) = self._cells(contract, locality), self._by_slot()
+        cell = self._cells(contract, locality)
         draw = draw.astype(np.float64)
-        k = by_slot.shape[0]
-        slot = np.zeros(cell.size, dtype=np.int64)
         if need_bits is None:
+            by_slot = self._by_slot()[0]
+            k = by_slot.shape[0]
+            slot = np.zeros(cell.size, dtype=np.int64)
             for column in by_slot:  # one slot at a time: k passes over the clients beat a (clients, k) matrix
                 slot += column[cell] < draw
         else:
-            cum = by_slot[:, cell]  # (k, clients)
-            weight = np.diff(cum, axis=0, prepend=0.0)
-            members = members_by_slot[:, cell]
-            fits = ((need_bits[None, :] & specialism_bits[np.maximum(members, 0)]) != 0) & (members >= 0)
-            fitted = weight * fits
+            weight_by_slot, bits_by_slot = self._fitting_tables(specialism_bits)
+            k = weight_by_slot.shape[0]
+            weight = weight_by_slot[:, cell]  # (k, clients): each partner's share of the money
+            fitted = weight * ((need_bits[None, :] & bits_by_slot[:, cell]) != 0)
             some = fitted.sum(axis=0) > 0
             weight[:, some] = fitted[:, some]
             cum = np.cumsum(weight, axis=0)
@@ -293,6 +360,17 @@ class ProviderTables:
                            np.ascontiguousarray(self.members.reshape(-1, k).T))
         return self._slots
 
+    def _fitting_tables(self, specialism_bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per slot, as (k, contracts x localities): each partner's weight (the step in ``cumulative``)
+        and its specialism bits (0 for padding), computed once per table rather than per client each call."""
+        key = specialism_bits.tobytes()
+        if self._fitting is None or self._fitting[0] != key:
+            by_slot, members_by_slot = self._by_slot()
+            weight = np.diff(by_slot, axis=0, prepend=0.0)  # elementwise, so the same as the steps of any columns
+            bits = np.where(members_by_slot >= 0, specialism_bits[np.maximum(members_by_slot, 0)], 0)
+            self._fitting = (key, weight, bits.astype(specialism_bits.dtype))
+        return self._fitting[1], self._fitting[2]
+
 
 class ContractBlock:
     """One contract's rows of :class:`ProviderTables`, with the inputs they were computed from.
@@ -316,12 +394,17 @@ class ContractBlock:
         cum = np.cumsum(weight, axis=0) / weight.sum(axis=0, keepdims=True)
         self.members = np.where(weight.T > 0, delivering[None, :], -1)  # (places, members)
         self.cumulative = cum.T
-        spec = s.specialisms[delivering]
-        self.referral = np.where(spec.any(axis=0), delivering[np.argmax(spec, axis=0)], -1)
+        self.referral = _referral_row(s, delivering)
 
     def fits(self, contract) -> bool:
         """Whether the contract's shares, lead, holder and lot are still those the block was computed from."""
         return self.inputs == _contract_inputs(contract)
+
+
+def _referral_row(s, members: np.ndarray) -> np.ndarray:
+    """Per domain, the first of ``members`` that serves it (-1 none): where a need is referred."""
+    spec = s.specialisms[members]
+    return np.where(spec.any(axis=0), members[np.argmax(spec, axis=0)], -1)
 
 
 def _contract_inputs(contract) -> tuple:
@@ -356,7 +439,7 @@ def provider_tables(model: PartnershipModel) -> ProviderTables:
         if cache.get("providers_inputs") != inputs:
             previous = cache.get("providers")
             same_sector = previous is not None and cache["providers_inputs"][-1] == inputs[-1]
-            cache["providers"] = ProviderTables(model, previous.blocks if same_sector else None)
+            cache["providers"] = ProviderTables(model, previous if same_sector else None)
             cache["providers_inputs"] = inputs
         cache["providers_key"] = key
     return cache["providers"]
@@ -465,12 +548,15 @@ def serve(model: PartnershipModel) -> None:
     pship_of, referral_to = tables.partnership_of_contract, tables.referral_to
     has_c = cl.contract >= 0
     provider = cl.provider.copy()
-    provider[has_c] = tables.provider(cl.contract[has_c], cl.locality[has_c], cl.worker_draw[has_c],
-                                      cl.need_bits[has_c], s.specialism_bits)
     # a contract client keeps a worker who still delivers the contract in their place
     rows_c = np.flatnonzero(has_c & (cl.provider >= 0))
     still = tables.delivers(cl.contract[rows_c], cl.locality[rows_c], cl.provider[rows_c])
-    provider[rows_c[still]] = cl.provider[rows_c[still]]
+    # the others are given a partner by their fixed draw (client by client, so only they need one)
+    redraw = has_c.copy()
+    redraw[rows_c[still]] = False
+    rows_new = np.flatnonzero(redraw)
+    provider[rows_new] = tables.provider(cl.contract[rows_new], cl.locality[rows_new], cl.worker_draw[rows_new],
+                                         cl.need_bits[rows_new], s.specialism_bits)
     # a client whose worker changes (a closure, a new contract holder) starts again with someone new
     changed = (cl.provider >= 0) & (provider != cl.provider)
     cl.engagement[changed] *= sc.clients.restart_engagement
@@ -617,8 +703,10 @@ def waiting_list_hours(model: PartnershipModel, waiting: np.ndarray) -> np.ndarr
     rows = np.flatnonzero(waiting)
     if rows.size == 0:
         return np.zeros(s.n)
-    need = np.zeros((n_loc, n_dom))
-    np.add.at(need, cl.locality[rows], cl.needs[rows])
+    # waiting clients per place and need mask, then the domains of each mask: whole numbers, so exact
+    # (one bincount instead of ``np.add.at`` over a (clients, domains) matrix)
+    masks_here = np.bincount(cl.locality[rows].astype(np.int64) * 256 + cl.need_bits[rows], minlength=n_loc * 256)
+    need = (masks_here.reshape(n_loc, 256) @ _MASK_HAS[:, :n_dom]).astype(np.float64)
     size = np.where(s.alive, s.staff_hours + s.volunteer_hours, 0.0)
     here = s.presence * size[:, None]  # (charities, places) hours of each charity present
     capacity = here.T @ s.specialisms  # (places, domains): hours able to take it

@@ -145,12 +145,11 @@ def invest(model: PartnershipModel) -> None:
     sc = model.scenario
     r = sc.relationships
     s = model.sector
-    s.relationship_hours[:] = 0.0
-    all_a, all_b, all_m, all_f = [], [], [], []
+    all_a, all_b, rates_m, rates_f, sizes = [], [], [], [], []
+    who, hours = [], []  # each member's coordination and investment hours, partnership by partnership
     for p in model.partnerships:
         if not p.is_group:
             continue
-        members = np.asarray(p.members)
         if p.contracts:
             months_left = max(c.end - model.month for c in p.contracts)
             horizon = horizon_factor(months_left, sc.system.horizon_months)
@@ -158,7 +157,7 @@ def invest(model: PartnershipModel) -> None:
             paid = all(c.commissioner.grant for c in p.contracts)
         else:
             horizon, buy_in, paid = 0.5, 1.0, False
-        a, b = model.network.pairs_within(members)
+        a, b = model.network.pairs_within(p.members)
         frontline = 0.0
         if p.co_located:
             frontline += r.co_location_growth
@@ -168,15 +167,19 @@ def invest(model: PartnershipModel) -> None:
             frontline += r.training_boost
         all_a.append(a)
         all_b.append(b)
-        all_m.append(np.full(a.size, r.managerial_growth * horizon * buy_in))
-        all_f.append(np.full(a.size, frontline))
+        sizes.append(a.size)
+        rates_m.append(r.managerial_growth * horizon * buy_in)
+        rates_f.append(frontline)
         if not paid:
             base = sc.partnership.coordination_hours
-            hours = np.array([coordination_hours(base, p.form, m == p.lead) for m in p.members])
-            s.relationship_hours[members] += hours + r.investment_hours * horizon
+            who += p.members
+            hours += [coordination_hours(base, p.form, m == p.lead) + r.investment_hours * horizon for m in p.members]
+    # summed in the same order as adding partnership by partnership to zeros, so the same sums
+    s.relationship_hours[:] = np.bincount(np.asarray(who, dtype=np.int64), weights=np.asarray(hours, dtype=np.float64),
+                                          minlength=s.relationship_hours.size)
     if all_a:
         model.network.add_contact(np.concatenate(all_a), np.concatenate(all_b),
-                                  managerial=np.concatenate(all_m), frontline=np.concatenate(all_f))
+                                  managerial=np.repeat(rates_m, sizes), frontline=np.repeat(rates_f, sizes))
 
 
 # --------------------------------------------------------------- reorganisation

@@ -114,7 +114,7 @@ def search_chance(rate: float, pressure_multiplier: float, under_pressure: bool)
 
 def horizon_factor(months_left: float, horizon_months: int) -> float:
     """Share of full relationship investment that a funding horizon justifies."""
-    return float(np.clip(months_left / horizon_months, 0.0, 1.0))
+    return float(min(max(months_left / horizon_months, 0.0), 1.0))  # plain floats: np.clip on a scalar is slow
 
 
 def partnership_form(size: int, commissioned: bool, co_located: bool, lead_band: int, max_other_band: int) -> str:
