@@ -417,6 +417,7 @@ def render(res: dict, f: dict, mach: dict, cfg: dict, quick: bool, command: str)
       f"{f.get('mem_large_worker_mb', float('nan')):.0f} MB). The verdict allows 5% for sampling noise "
       "(the tree is sampled every 50 ms; workers' heaps vary run to run).")
     a("")
+    L.extend(calibration_section(f))
     a("## Reproduce")
     a("")
     a("```")
@@ -427,6 +428,34 @@ def render(res: dict, f: dict, mach: dict, cfg: dict, quick: bool, command: str)
     a("```")
     a("")
     return "\n".join(L)
+
+
+def calibration_section(f: dict) -> list[str]:
+    """How long the committed baseline calibration took, from its manifest, against this sweep's throughput."""
+    manifest = ROOT / "experiments" / "posteriors" / "baseline" / "posterior.json"
+    out = ["### The committed calibration", ""]
+    if not manifest.exists():
+        return out + ["No committed posterior (`experiments/posteriors/baseline/posterior.json`) to report.", ""]
+    m = json.loads(manifest.read_text())
+    gens = m.get("generations", [])
+    seconds = sum(g["seconds"] or 0.0 for g in gens)
+    seeds = int(m.get("seeds", {}).get("per_simulation", 2))
+    runs = m.get("simulations", 0) * seeds
+    out.append(f"`partnersim calibrate calibration_baseline` (ABC-SMC, {len(gens)} generations of "
+               f"{m.get('draws', '?')} particles, {m.get('simulations', 0)} simulations of {seeds} baseline runs "
+               f"each) took **{seconds / 60:.1f} minutes** on 2 workers: {runs / max(seconds, 1e-9):.2f} runs a second, "
+               f"against {f['sweep2_rps']:.2f} runs a second in this benchmark's 2-worker sweep of baseline runs "
+               f"({runs / max(seconds, 1e-9) / max(f['sweep2_rps'], 1e-9):.2f}x; the sweep's runs are shorter, "
+               "see its settings above, and the calibration shared the machine with other work).")
+    out.append("")
+    out.append("| generation | epsilon | simulations | accepted | acceptance rate | seconds |")
+    out.append("|---|---|---|---|---|---|")
+    for g in gens:
+        sec = "" if g["seconds"] is None else f"{g['seconds']:.0f}"
+        out.append(f"| {g['generation']} | {g['epsilon']:.3g} | {g['samples']} | {g['accepted']} | "
+                   f"{g['acceptance_rate']:.2f} | {sec} |")
+    out.append("")
+    return out
 
 
 def _int_keys(d: dict) -> dict:
