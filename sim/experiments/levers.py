@@ -243,4 +243,14 @@ NO_EFFECT_REASONS: dict[str, str] = {
     "partnership.pressure_search": "acts only on charities under pressure (reserves below a month of spending), "
                                    "few of them without austerity",
     "partnership.defection_pressure": "acts only on partners under pressure at a market test, few of them here",
+    "commissioning.track_record_weight": "track records follow how well each charity's clients are served "
+                                         "(delivery.serve) and converge, so bids differ little in it; it reorders "
+                                         "similar bids rather than changing what the region gets",
+    "commissioning.min_coverage": "bids grow until they cover their lot's places (tendering.assemble), so the "
+                                  "winners cover every place at both values here; it decides eligibility where a "
+                                  "lot spans more places than the partners reach (the national lot of P5)",
+    "commissioning.flexible": "acts where a partnership loses a partner or its clients bring needs no member "
+                              "serves (partnering.reorganise); contract partnerships here cover most needs, so the "
+                              "gain in joined-up support is below what these seeds detect (the lottery fund of "
+                              "golden_key is flexible whatever this key says)",
 }
