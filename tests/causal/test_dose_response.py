@@ -17,7 +17,7 @@ import pytest
 import sim
 from sim.experiments import levers
 
-SEEDS = 8
+SEEDS = 20  # reoffending moves by under a point for funding.change; 20 seeds resolve it
 MONTHS = 48
 def _money(context: str) -> tuple[float, float, float]:
     """x0.5, x1 and x2 of the context's own commissioned money per client."""
