@@ -201,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     done = {job: (monthly, err) for job, monthly, err in results}
 
     rows, summary = [], []
+    weak_at_home: list[str] = []  # patterns whose case-study row fails at these seeds (a lack of power)
     for p in patterns:
         variants, skipped = plan[p.pid]
         seeds = seeds_for(p, args.seeds)
@@ -220,11 +221,16 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             results_v = evaluate(p, runs, args.seeds)
             failed = [r.check.metric + (f" ({r.check.kind})" if r.check.kind != "between" else "")
-                      for r in results_v if not r.passed]
+                      for r in results_v if not r.passed and not r.check.open_issue]
+            # a check recorded as open in patterns.py (it does not hold at home either) is reported, not counted
+            open_failed = [r.check.metric for r in results_v if not r.passed and r.check.open_issue]
             ok = not failed
             held[v.kind].append(ok)
-            rows.append((p.pid, v.kind, v.label, "holds" if ok else "fails",
-                         "" if ok else "failed: " + ", ".join(failed)))
+            if v.label == "the case-study files as they are" and not ok:
+                weak_at_home.append(p.pid)
+            detail = "; ".join(x for x in ("failed: " + ", ".join(failed) if failed else "",
+                                           "open check failed: " + ", ".join(open_failed) if open_failed else "") if x)
+            rows.append((p.pid, v.kind, v.label, "holds" if ok else "fails", detail))
         ctx, post, const = held["context"], held["posterior"], held["constant"]
         post_share = (sum(post) / len(post)) if post else None
         fragile = []
@@ -252,6 +258,12 @@ def main(argv: list[str] | None = None) -> int:
         "places and more prisons), under posterior draws (the same draw for both scenarios), and with each key",
         f"constant at 0.5x and 1.5x. {seeds_text.capitalize()} a scenario, the pattern's own fixed seeds.",
         "A pattern is *fragile* where a check fails in a context or constant, or holds in under 90% of draws.",
+        "Checks recorded as open in `sim/experiments/patterns.py` (they do not hold in docs/patterns.md either) are",
+        "listed beside each variant but do not count towards the verdict.",
+        *(["", f"**Power**: with {args.seeds} seeds a one-sided signed-rank test at 5% needs nearly every seed to agree. "
+               "These patterns fail here in their own case-study files, where they hold with their own seeds "
+               "(docs/patterns.md), so their failures below are at least partly a lack of power, not fragility: "
+               + ", ".join(weak_at_home) + "."] if weak_at_home else []),
         *(["", "**Quick mode**: far fewer seeds than the patterns' own, a few draws, two sizes and one constant; a",
             "failure here can be a lack of power rather than fragility (compare the case-study row). Not evidence."]
           if args.quick else []),
