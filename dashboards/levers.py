@@ -189,7 +189,7 @@ LEVERS: tuple[Lever, ...] = (
     Lever("funding.commissioned_per_client", "Money per client a month",
           "Commissioners' combined budget per starting client per month, in pounds. It sets how many staff hours "
           "contracts can buy.",
-          "number", 0, 2000, 5, unit="£", group=MONEY),
+          "number", 0, 2000, 0.1, unit="£", group=MONEY),  # pence: the calibrated default is 44.2
     Lever("sector.charities", "Charities in the region",
           "How many voluntary organisations work in the region at the start. A size, not a policy: comparisons "
           "between different sizes are not like for like.",
