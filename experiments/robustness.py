@@ -1,7 +1,7 @@
 """Regenerate docs/robustness.md: does each pattern P1-P8 hold beyond its case-study file?
 
     .venv/bin/python experiments/robustness.py [--quick] [--patterns P2,P7] [--seeds N] [--draws N]
-        [--posterior results/calibration_baseline/posterior.parquet] [--workers 2] [--out docs/robustness.md]
+        [--posterior experiments/posteriors/baseline/posterior.parquet] [--workers 2] [--out docs/robustness.md]
 
 Each pattern of ``sim/experiments/patterns.py`` (its checks, unchanged) is
 re-tested three ways:
