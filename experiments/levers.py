@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=6)
     ap.add_argument("--months", type=int, default=60)
+    ap.add_argument("--window", type=int, default=24, help="months at the end of each run averaged into its value")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--from-runs", help="re-render from a saved runs table instead of running")
     args = ap.parse_args(argv)
@@ -65,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.from_runs:
         frame = pd.read_parquet(args.from_runs)
     else:
-        frame = levers.run_cells(cells, args.seeds, months=args.months, metrics=recorded_metrics(), workers=args.workers)
+        frame = levers.run_cells(cells, args.seeds, months=args.months, metrics=recorded_metrics(), workers=args.workers,
+                                  window=args.window)
         runs_path.parent.mkdir(parents=True, exist_ok=True)
         frame.to_parquet(runs_path, index=False)
     elapsed = time.time() - started
@@ -77,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{dt.date.today().isoformat()} ({args.seeds} paired seeds per cell, {args.months} months after the "
         f"burn-in, {len(frame)} runs; partnersim {package_versions()['partnersim']}). "
         "Each cell is the mean paired difference, high value minus low value, of a metric's mean over the last "
-        "12 months, with its paired 95% t interval; **bold** where that interval excludes zero. The runs are saved "
+        f"{args.window} months, with its paired 95% t interval; **bold** where that interval excludes zero. The runs are saved "
         "in `docs/data/levers_runs.parquet` (`--from-runs` re-renders this page from them).",
         "",
         "Contexts: " + "; ".join(f"`{c}` = {n} {o or ''}".strip() for c, (n, o) in levers.CONTEXTS.items()) + ".",

@@ -665,7 +665,12 @@ def serve(model: PartnershipModel) -> None:
     # engaged statutory partners open their own services to a contract's clients (joint case work)
     st_rows, st_doms = unpack(np.where(has_c, remaining, 0).astype(np.uint8), n_dom)
     buy_in = contract_engagement(model)[cl.contract[st_rows]]
-    got = rng.random(st_rows.size) < sc.statutory.service_access * buy_in * open_door
+    # statutory services sit on another site unless the partnership shares one (Inspire's probation staff
+    # worked from the women's centre): as for a referral between partners, the client must attend again
+    st_pship = pship_of[cl.contract[st_rows]]
+    on_site = (st_pship >= 0) & co_located[np.maximum(st_pship, 0)]
+    st_attend = np.where(on_site, 1.0, attend[st_rows])
+    got = rng.random(st_rows.size) < sc.statutory.service_access * buy_in * open_door * st_attend
     met |= as_bits(st_rows[got], st_doms[got], n)
 
     waiting = (cl.contract < 0) & (cl.provider < 0)
