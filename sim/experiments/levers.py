@@ -250,7 +250,6 @@ NO_EFFECT_REASONS: dict[str, str] = {
                                   "winners cover every place at both values here; it decides eligibility where a "
                                   "lot spans more places than the partners reach (the national lot of P5)",
     "commissioning.flexible": "acts where a partnership loses a partner or its clients bring needs no member "
-                              "serves (partnering.reorganise); contract partnerships here cover most needs, so the "
-                              "gain in joined-up support is below what these seeds detect (the lottery fund of "
-                              "golden_key is flexible whatever this key says)",
+                              "serves, and moves money to the contract work (partnering.reorganise); it takes years "
+                              "to show (the lottery fund of golden_key is flexible whatever this key says)",
 }

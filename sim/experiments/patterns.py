@@ -90,10 +90,7 @@ PATTERNS: tuple[Pattern, ...] = (
             (Check("defections", "between", "greater"),
              Check("rel_managerial_mean", "between", "less"),
              Check("referral_success_rate", "between", "less"),
-             Check("joined_up_share", "between", "less",
-                   open_issue="two steps removed: right direction (about two points), not significant over 20 "
-                              "seeds; Inspire's contract funds more hours than its clients need, so the partners "
-                              "who stay absorb most referrals")),
+             Check("joined_up_share", "between", "less")),
             "tendering.defect: partners bid outside the partnership at a market test; relationships.damage cuts "
             "both layers; delivery.serve: workers refer less, and less successfully, to partners whose frontline "
             "staff they no longer know, and the specialists who left no longer take referrals, so fewer clients "
