@@ -33,7 +33,12 @@ def runs():
 
 #: Directions the model does not yet show in two contexts, with the reason: measured (docs/levers.md) and
 #: reported, never hidden; each is expected to fail until its mechanism is fixed (it passes when it holds again).
-OPEN: dict[str, str] = {}
+OPEN: dict[str, str] = {
+    "commissioning.flexible": "joined-up support rises in the baseline (+0.9 points over 12 seeds, p=0.007) but not "
+                              "in the double region, where added partners' coordination costs and money moved "
+                              "between members offset the gaps filled; the lottery fund of golden_key is flexible "
+                              "whatever the key says",
+}
 
 
 @pytest.mark.statistical
