@@ -502,6 +502,7 @@ def monitor(model: PartnershipModel) -> None:
 _DOMAINS_OF = [np.flatnonzero([(i >> d) & 1 for d in range(8)]) for i in range(256)]
 _DOMAIN_RUNS = np.concatenate(_DOMAINS_OF).astype(np.int64)
 _RUN_START = np.concatenate([[0], np.cumsum(POPCOUNT, dtype=np.int64)[:-1]])
+_POPCOUNT64 = POPCOUNT.astype(np.int64)  # the counts as indices, without a conversion per call
 
 
 def unpack(bits: np.ndarray, n_domains: int) -> tuple[np.ndarray, np.ndarray]:
@@ -510,10 +511,10 @@ def unpack(bits: np.ndarray, n_domains: int) -> tuple[np.ndarray, np.ndarray]:
     Each row is repeated once per set bit and its domains read from a table
     by mask (no per-row bit matrix); ``n_domains`` bounds the masks' bits.
     """
-    count = POPCOUNT[bits].astype(np.int64)
+    count = _POPCOUNT64[bits]
     rows = np.repeat(np.arange(bits.size), count)
-    first = np.cumsum(count) - count  # where each row's pairs start
-    at = np.arange(rows.size) - np.repeat(first - _RUN_START[bits], count)
+    # where each row's run starts in _DOMAIN_RUNS, less where its pairs start (cumsum - count), per pair
+    at = np.arange(rows.size) + (_RUN_START[bits] - np.cumsum(count) + count)[rows]
     return rows, _DOMAIN_RUNS[at]
 
 
