@@ -109,8 +109,9 @@ def _join_for_survival(model: PartnershipModel, i: int, informal_of: np.ndarray)
     s, p = model.sector, model.scenario.partnership
     if informal_of[i] >= 0:
         return
-    shares_place = (s.presence & s.presence[i]).any(axis=1)
-    complementary = (s.specialisms & ~s.specialisms[i]).any(axis=1)
+    # only the columns that can be set: i's places, the specialisms i lacks (the same answer, less to scan)
+    shares_place = s.presence[:, s.presence[i]].any(axis=1)
+    complementary = s.specialisms[:, ~s.specialisms[i]].any(axis=1)
     cand = np.flatnonzero(s.alive & shares_place & complementary)
     cand = cand[cand != i]
     if cand.size == 0:
