@@ -150,8 +150,8 @@ class MetricView:
             pb.append(b)
         if not pa:
             return NAN, NAN
-        pa_, pb_ = np.concatenate(pa), np.concatenate(pb)
-        return float(net.strength(pa_, pb_, "frontline").mean()), float(net.strength(pa_, pb_, "managerial").mean())
+        idx = net.edge_index(np.concatenate(pa), np.concatenate(pb))  # one look-up for both layers
+        return float(net.strength_at(idx, "frontline").mean()), float(net.strength_at(idx, "managerial").mean())
 
     @cached_property
     def income_sorted(self) -> np.ndarray:

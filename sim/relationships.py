@@ -65,16 +65,23 @@ class RelationshipNetwork:
         """Index of the tie between each pair, or -1 where there is none."""
         i, j = np.atleast_1d(i), np.atleast_1d(j)
         key = self._key(i, j)
+        if not self._keys.size:
+            return np.full(key.shape, -1, dtype=np.int64)
         pos = np.searchsorted(self._keys, key)
-        pos = np.minimum(pos, max(self._keys.size - 1, 0))
-        found = (self._keys.size > 0) & (self._keys[pos] == key) & (i != j) if self._keys.size else np.zeros(key.shape, bool)
-        return np.where(found, self._order[pos] if self._keys.size else -1, -1)
+        np.minimum(pos, self._keys.size - 1, out=pos)
+        found = (self._keys[pos] == key) & (i != j)
+        return np.where(found, self._order[pos], -1)
 
     def strength(self, i, j, layer: str = "frontline") -> np.ndarray:
         """Tie strength for each pair (0 where no tie)."""
-        idx = self.edge_index(i, j)
+        return self.strength_at(self.edge_index(i, j), layer)
+
+    def strength_at(self, idx: np.ndarray, layer: str = "frontline") -> np.ndarray:
+        """Tie strength at edge indices from :meth:`edge_index` (0 where -1): one look-up serves both layers."""
         values = getattr(self, layer)
-        return np.where(idx >= 0, values[np.maximum(idx, 0)] if values.size else 0.0, 0.0)
+        if not values.size:
+            return np.zeros(idx.shape)
+        return np.where(idx >= 0, values[np.maximum(idx, 0)], 0.0)
 
     def ensure(self, i, j) -> np.ndarray:
         """Create ties that do not exist yet (at the initial strength); returns indices."""

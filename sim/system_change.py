@@ -40,7 +40,7 @@ def learn(model: PartnershipModel) -> None:
     joint = model.cache.get("joint_cases", np.zeros(0))
     s = model.sector
     pressure = float(s.pressure()[s.alive].mean()) if s.alive.any() else 1.0
-    work = 0.0
+    learning_partnerships, cases_of, pairs_a, pairs_b = [], [], [], []
     for p in model.partnerships:
         if not p.is_group or p.size < sc.system.learning_min_partners or not p.contracts:
             continue
@@ -48,7 +48,16 @@ def learn(model: PartnershipModel) -> None:
         if cases <= 0:
             continue
         a, b = model.network.pairs_within(np.asarray(p.members))
-        ties = float(model.network.strength(a, b, "managerial").mean())
+        learning_partnerships.append(p)
+        cases_of.append(cases)
+        pairs_a.append(a)
+        pairs_b.append(b)
+    # the ties of every learning partnership in one look-up; each partnership's mean over its own pairs
+    strength = model.network.strength(np.concatenate(pairs_a), np.concatenate(pairs_b), "managerial") if pairs_a else None
+    ends = np.cumsum([a.size for a in pairs_a])
+    work = 0.0
+    for p, cases, end, a in zip(learning_partnerships, cases_of, ends, pairs_a):
+        ties = float(strength[end - a.size:end].mean())
         months_left = max(c.end - model.month for c in p.contracts)
         tenure = min(1.0, (model.month - p.formed) / sc.system.horizon_months)
         engaged = max(engagement_of(model, c.commissioner) for c in p.contracts)
