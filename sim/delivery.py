@@ -171,18 +171,19 @@ def assign_providers(model: PartnershipModel) -> None:
     open_ = s.alive & (slots > 0)  # kept up to date as slots are taken
     # (need masks, charities): whether the charity serves one of the needs; one table for every place
     fit = (np.arange(1 << s.specialisms.shape[1])[:, None] & s.specialism_bits[None, :]) != 0
+    need_bits = cl.need_bits.astype(np.int64)  # converted once, not place by place
     by_place = waiting[np.argsort(cl.locality[waiting], kind="stable")]  # waiting rows grouped by place, in order
     places, starts = np.unique(cl.locality[by_place], return_index=True)
     for loc, here in zip(places, np.split(by_place, starts[1:])):
-        charities = np.flatnonzero(open_ & present[loc])
+        charities = (open_ & present[loc]).nonzero()[0]
         if charities.size == 0:
             continue
         here = rng.permutation(here)
         # a client's chances follow the spare slots of the charities serving one of their needs
-        cum, row = _fitting_slots(fit, charities, slots, cl.need_bits[here].astype(np.int64))
+        cum, row = _fitting_slots(fit, charities, slots, need_bits[here])
         total = cum[row, -1]
         has = total > 0
-        pick = count_below(cum, row[has], rng.random(int(has.sum())) * total[has])
+        pick = count_below(cum, row[has], rng.random(np.count_nonzero(has)) * total[has])
         chosen = charities[np.minimum(pick, charities.size - 1)]
         rows = here[has]
         taken = take_up_to(chosen, slots, rng)  # no charity beyond its spare capacity (whole-number slots)
@@ -382,16 +383,19 @@ class ContractBlock:
 
     def __init__(self, s, contract):
         self.inputs = _contract_inputs(contract)
-        delivering = np.array([m for m in contract.delivering if s.alive[m]], dtype=np.int64)
+        alive = [m for m in contract.delivering if s.alive[m]]
+        delivering = np.array(alive, dtype=np.int64)
         self.delivering = delivering
         if delivering.size == 0:
             return
-        lead = contract.holder.lead if contract.holder.lead in delivering else int(delivering[0])
-        present = s.presence[delivering][:, contract.lot]  # (members, places)
-        weight = present * np.array([contract.shares[m] for m in delivering])[:, None]
-        none = weight.sum(axis=0) <= 0
+        lead = contract.holder.lead if contract.holder.lead in alive else alive[0]
+        present = s.presence[np.ix_(delivering, contract.lot)]  # (members, places)
+        weight = present * np.array([contract.shares[m] for m in alive])[:, None]
+        total = weight.sum(axis=0)
+        none = total <= 0
         weight[:, none] = (delivering == lead)[:, None]
-        cum = np.cumsum(weight, axis=0) / weight.sum(axis=0, keepdims=True)
+        total[none] = 1.0  # the lead's weight alone: the column's new sum, exactly
+        cum = np.cumsum(weight, axis=0) / total
         self.members = np.where(weight.T > 0, delivering[None, :], -1)  # (places, members)
         self.cumulative = cum.T
         self.referral = _referral_row(s, delivering)
