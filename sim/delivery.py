@@ -172,9 +172,13 @@ def assign_providers(model: PartnershipModel) -> None:
     # (need masks, charities): whether the charity serves one of the needs; one table for every place
     fit = (np.arange(1 << s.specialisms.shape[1])[:, None] & s.specialism_bits[None, :]) != 0
     need_bits = cl.need_bits.astype(np.int64)  # converted once, not place by place
-    by_place = waiting[np.argsort(cl.locality[waiting], kind="stable")]  # waiting rows grouped by place, in order
-    places, starts = np.unique(cl.locality[by_place], return_index=True)
-    for loc, here in zip(places, np.split(by_place, starts[1:])):
+    # waiting rows grouped by place, in order (a stable sort; on 16-bit keys numpy uses a radix sort, same order)
+    locs = cl.locality[waiting]
+    order = np.argsort(locs.astype(np.int16) if s.presence.shape[1] <= np.iinfo(np.int16).max else locs, kind="stable")
+    by_place, sorted_locs = waiting[order], locs[order]
+    starts = np.flatnonzero(sorted_locs[1:] != sorted_locs[:-1]) + 1  # where each place's run begins (after the first)
+    places = sorted_locs[np.concatenate(([0], starts))]
+    for loc, here in zip(places, np.split(by_place, starts)):
         charities = (open_ & present[loc]).nonzero()[0]
         if charities.size == 0:
             continue
