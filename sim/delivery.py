@@ -467,6 +467,7 @@ def local_provision(model: PartnershipModel) -> np.ndarray:
 
 #: (mask, domain): whether need mask ``mask`` includes domain ``domain``
 _MASK_HAS = ((np.arange(256)[:, None] >> np.arange(8)) & 1).astype(np.int64)
+_MASK_HAS_F = _MASK_HAS.astype(np.float64)
 
 
 def unserved_needs(model: PartnershipModel) -> np.ndarray:
@@ -715,7 +716,8 @@ def waiting_list_hours(model: PartnershipModel, waiting: np.ndarray) -> np.ndarr
     # waiting clients per place and need mask, then the domains of each mask: whole numbers, so exact
     # (one bincount instead of ``np.add.at`` over a (clients, domains) matrix)
     masks_here = np.bincount(cl.locality[rows].astype(np.int64) * 256 + cl.need_bits[rows], minlength=n_loc * 256)
-    need = (masks_here.reshape(n_loc, 256) @ _MASK_HAS[:, :n_dom]).astype(np.float64)
+    # in floating point (BLAS): whole-number sums far below 2**53 are exact in any order
+    need = masks_here.reshape(n_loc, 256).astype(np.float64) @ _MASK_HAS_F[:, :n_dom]
     size = np.where(s.alive, s.staff_hours + s.volunteer_hours, 0.0)
     here = s.presence * size[:, None]  # (charities, places) hours of each charity present
     capacity = here.T @ s.specialisms  # (places, domains): hours able to take it

@@ -224,10 +224,11 @@ def contract_needs(model: PartnershipModel) -> np.ndarray:
     if cache.get("contract_needs_key") != key:
         cl = model.clients
         rows = np.flatnonzero(cl.contract >= 0)
-        n_c = model.max_contract_id() + 1
-        cache["contract_needs"] = np.stack(
-            [np.bincount(cl.contract[rows], weights=cl.needs[rows, d], minlength=n_c) for d in range(cl.needs.shape[1])],
-            axis=1) if cl.needs.shape[1] else np.zeros((n_c, 0))
+        n_c, n_dom = model.max_contract_id() + 1, cl.needs.shape[1]
+        # one count over (contract, domain) cells: whole numbers, so the same as a weighted bincount per domain
+        r, d = np.nonzero(cl.needs[rows])
+        cells = cl.contract[rows].astype(np.int64)[r] * n_dom + d
+        cache["contract_needs"] = np.bincount(cells, minlength=n_c * n_dom).reshape(n_c, n_dom).astype(np.float64)
         cache["contract_needs_key"] = key
     return cache["contract_needs"]
 
