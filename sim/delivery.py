@@ -571,15 +571,16 @@ def serve(model: PartnershipModel) -> None:
     changed = (cl.provider >= 0) & (provider != cl.provider)
     cl.engagement[changed] *= sc.clients.restart_engagement
     if cl.log_exits and changed.any():
-        cl.log_exit(changed, model.month, np.full(int(changed.sum()), "displacement"))
+        cl.log_exit(changed, model.month, np.full(int(np.count_nonzero(changed)), "displacement"))
     cl.provider = provider
     ok = provider >= 0
     pship = np.where(has_c, pship_of[np.maximum(cl.contract, 0)], model.partnerships.informal_partnership_of()[np.maximum(provider, 0)])
     pship = np.where(ok, pship, -1)
 
     # the provider meets the needs in its own specialisms; the rest may be referred
-    direct_bits = np.where(ok, cl.need_bits & s.specialism_bits[np.maximum(provider, 0)], 0).astype(np.uint8)
-    rest_bits = np.where(pship >= 0, cl.need_bits & ~direct_bits, 0).astype(np.uint8)
+    # (bit masks are uint8 already: ``copy=False`` only guards the type, without copying)
+    direct_bits = np.where(ok, cl.need_bits & s.specialism_bits[np.maximum(provider, 0)], 0).astype(np.uint8, copy=False)
+    rest_bits = np.where(pship >= 0, cl.need_bits & ~direct_bits, 0).astype(np.uint8, copy=False)
     rows, doms = unpack(rest_bits, n_dom)
     tgt = referral_to[pship[rows], doms]
     keep = (tgt >= 0) & (tgt != provider[rows])
@@ -629,14 +630,14 @@ def serve(model: PartnershipModel) -> None:
     met |= as_bits(rows[by_partner], doms[by_partner], n)
 
     # key work: hours left after specialist work go to clients' other needs, less effectively
-    g_rows, g_doms = unpack(np.where(ok, cl.need_bits & ~met, 0).astype(np.uint8), n_dom)
+    g_rows, g_doms = unpack(np.where(ok, cl.need_bits & ~met, 0).astype(np.uint8, copy=False), n_dom)
     keyworker = provider[g_rows]
     g_demand = np.bincount(keyworker, minlength=s.n) * hpn
     spare = np.maximum(hours - demand, 0.0)
     g_ratio = np.where(g_demand > 0, np.minimum(1.0, spare / np.maximum(g_demand, 1e-9)), 0.0)
     got = rng.random(g_rows.size) < sc.clients.generalist_effect * g_ratio[keyworker] * attend[g_rows]
     met |= as_bits(g_rows[got], g_doms[got], n)
-    model.month_stats.update(keywork_met=int(got.sum()))
+    model.month_stats.update(keywork_met=int(np.count_nonzero(got)))
 
     # frontline contact from shared clients
     pair_a, pair_b = provider[rows[referred]], tgt[referred]
@@ -661,7 +662,7 @@ def serve(model: PartnershipModel) -> None:
         joined = as_bits(r_rows[chosen], r_doms[chosen], n)
         met |= joined
         remaining &= ~joined
-        model.joint_served = int(chosen.sum())
+        model.joint_served = int(np.count_nonzero(chosen))
 
     # signposting to local provision where someone serves that need
     provision_bits = as_bits(*np.nonzero(local_provision(model)), n_loc)  # per place, the needs served there
@@ -673,7 +674,7 @@ def serve(model: PartnershipModel) -> None:
     remaining &= ~signposted
 
     # engaged statutory partners open their own services to a contract's clients (joint case work)
-    st_rows, st_doms = unpack(np.where(has_c, remaining, 0).astype(np.uint8), n_dom)
+    st_rows, st_doms = unpack(np.where(has_c, remaining, 0).astype(np.uint8, copy=False), n_dom)
     buy_in = contract_engagement(model)[cl.contract[st_rows]]
     got = rng.random(st_rows.size) < sc.statutory.service_access * buy_in * open_door
     met |= as_bits(st_rows[got], st_doms[got], n)
@@ -686,10 +687,10 @@ def serve(model: PartnershipModel) -> None:
     cl.joined_up = multi & (met_counts == counts)
     moved = model.cache.get("transferred_rows", np.arange(0))
     model.month_stats.update(
-        needs=int(counts.sum()), met=int(met_counts.sum()), multi=int(multi.sum()),
-        joined_up=int(cl.joined_up.sum()), demand_hours=float(counts.sum() * hpn),
-        waiting=int(waiting.sum()),
-        referrals=int(rows.size), referrals_ok=int(referred.sum()),
+        needs=int(counts.sum()), met=int(met_counts.sum()), multi=int(np.count_nonzero(multi)),
+        joined_up=int(np.count_nonzero(cl.joined_up)), demand_hours=float(counts.sum() * hpn),
+        waiting=int(np.count_nonzero(waiting)),
+        referrals=int(rows.size), referrals_ok=int(np.count_nonzero(referred)),
         transfer_needs=int(counts[moved].sum()), transfer_met=int(met_counts[moved].sum()),
     )
     # track record follows how well each charity's clients are served
@@ -771,8 +772,8 @@ def transfer(model: PartnershipModel) -> None:
     _restart(model, rows_c[~kept])
     cl.contract[rows_c[~same]] = -1
     cl.provider[rows[~supported]] = -1  # a local charity in the old prison does not follow
-    cl.flows.transfers_continued += int(kept.sum())
-    model.month_stats.update(transfers=int(rows_c.size), continued=int(kept.sum()))
+    cl.flows.transfers_continued += int(np.count_nonzero(kept))
+    model.month_stats.update(transfers=int(rows_c.size), continued=int(np.count_nonzero(kept)))
 
 
 def release(model: PartnershipModel) -> None:
@@ -804,4 +805,4 @@ def release(model: PartnershipModel) -> None:
     _restart(model, rows[~kept])
     cl.contract[rows[with_c & ~same]] = -1
     cl.provider[rows[~stays & ~with_c]] = -1
-    model.month_stats.update(releases=int(rows.size), releases_continued=int(kept.sum()))
+    model.month_stats.update(releases=int(rows.size), releases_continued=int(np.count_nonzero(kept)))

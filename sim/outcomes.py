@@ -69,18 +69,19 @@ def client_exits(model: PartnershipModel) -> None:
     breached = ~reoffended & (u < reoffend_p + breach_p)
     completed = ~reoffended & ~breached & (cl.months >= cl.spell)
     f = cl.flows
-    f.reoffended += int(reoffended.sum())
-    f.breached += int(breached.sum())
-    f.completed += int(completed.sum())
+    f.reoffended += int(np.count_nonzero(reoffended))
+    f.breached += int(np.count_nonzero(breached))
+    f.completed += int(np.count_nonzero(completed))
     community = ~custody
     multi = cl.need_count >= 2
     ju = community & multi & cl.joined_up
     nju = community & multi & ~cl.joined_up
     model.rolling.push(
-        reoffended=int(reoffended.sum()), active=int(community.sum()), breached=int(breached.sum()),
-        order_exits=int((cl.court_order & (breached | completed)).sum()),
-        ju_active=int(ju.sum()), ju_reoffended=int((ju & reoffended).sum()),
-        nju_active=int(nju.sum()), nju_reoffended=int((nju & reoffended).sum()), **moves,
+        reoffended=int(np.count_nonzero(reoffended)), active=int(np.count_nonzero(community)),
+        breached=int(np.count_nonzero(breached)),
+        order_exits=int(np.count_nonzero(cl.court_order & (breached | completed))),
+        ju_active=int(np.count_nonzero(ju)), ju_reoffended=int(np.count_nonzero(ju & reoffended)),
+        nju_active=int(np.count_nonzero(nju)), nju_reoffended=int(np.count_nonzero(nju & reoffended)), **moves,
     )
     leaving = reoffended | breached | completed
     if cl.log_exits:
