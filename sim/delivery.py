@@ -527,6 +527,25 @@ def unpack(bits: np.ndarray, n_domains: int) -> tuple[np.ndarray, np.ndarray]:
     return rows, _DOMAIN_RUNS[at]
 
 
+class NeedPairs:
+    """The (row, domain) pairs of every client's needs, to unpack masks within them by a filter.
+
+    ``NeedPairs(need_bits, n).unpack(bits)`` is :func:`unpack` ``(bits, n)`` for
+    any ``bits`` that are a subset of ``need_bits`` row by row (needs met, needs
+    left...): the pairs of ``need_bits`` are laid out once, in row then domain
+    order, and each mask keeps those of its bits, so the order is the same.
+    """
+
+    def __init__(self, need_bits: np.ndarray, n_domains: int):
+        self.rows, self.domains = unpack(need_bits, n_domains)
+        self.bit = np.left_shift(1, self.domains).astype(need_bits.dtype)
+
+    def unpack(self, bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, domain) pairs of the set bits of ``bits`` (a subset of the needs), as :func:`unpack` gives them."""
+        keep = ((bits[self.rows] & self.bit) != 0).nonzero()[0]
+        return self.rows[keep], self.domains[keep]
+
+
 def as_bits(rows: np.ndarray, domains: np.ndarray, n: int) -> np.ndarray:
     """Per row, the bit mask of its (row, domain) pairs (the inverse of :func:`unpack`; pairs must be distinct)."""
     weights = np.left_shift(1, domains)  # distinct bits of one row add up to their OR
@@ -577,11 +596,13 @@ def serve(model: PartnershipModel) -> None:
     pship = np.where(has_c, pship_of[np.maximum(cl.contract, 0)], model.partnerships.informal_partnership_of()[np.maximum(provider, 0)])
     pship = np.where(ok, pship, -1)
 
+    # every mask unpacked below is a subset of the clients' needs: their pairs are laid out once
+    pairs = NeedPairs(cl.need_bits, n_dom)
     # the provider meets the needs in its own specialisms; the rest may be referred
     # (bit masks are uint8 already: ``copy=False`` only guards the type, without copying)
     direct_bits = np.where(ok, cl.need_bits & s.specialism_bits[np.maximum(provider, 0)], 0).astype(np.uint8, copy=False)
     rest_bits = np.where(pship >= 0, cl.need_bits & ~direct_bits, 0).astype(np.uint8, copy=False)
-    rows, doms = unpack(rest_bits, n_dom)
+    rows, doms = pairs.unpack(rest_bits)
     tgt = referral_to[pship[rows], doms]
     keep = (tgt >= 0) & (tgt != provider[rows])
     rows, doms, tgt = rows[keep], doms[keep], tgt[keep]
@@ -620,7 +641,7 @@ def serve(model: PartnershipModel) -> None:
     attend = 1.0 - sc.clients.engagement_effect * (1.0 - cl.engagement)
 
     # needs met so far, as a bit mask per client (bit d = domain d), like ``need_bits``
-    d_rows, d_doms = unpack(direct_bits, n_dom)
+    d_rows, d_doms = pairs.unpack(direct_bits)
     got = rng.random(d_rows.size) < ratio[provider[d_rows]] * attend[d_rows]
     met = as_bits(d_rows[got], d_doms[got], n)
     # on separate sites a referred client must also get to the partner's site: attendance applies again
@@ -630,7 +651,7 @@ def serve(model: PartnershipModel) -> None:
     met |= as_bits(rows[by_partner], doms[by_partner], n)
 
     # key work: hours left after specialist work go to clients' other needs, less effectively
-    g_rows, g_doms = unpack(np.where(ok, cl.need_bits & ~met, 0).astype(np.uint8, copy=False), n_dom)
+    g_rows, g_doms = pairs.unpack(np.where(ok, cl.need_bits & ~met, 0).astype(np.uint8, copy=False))
     keyworker = provider[g_rows]
     g_demand = np.bincount(keyworker, minlength=s.n) * hpn
     spare = np.maximum(hours - demand, 0.0)
@@ -654,7 +675,7 @@ def serve(model: PartnershipModel) -> None:
     for loc_, dom_ in model.partnerships.joint_services():
         capacity[loc_ * n_dom + dom_] += sc.partnership.unfunded_capacity
     if capacity.any():
-        r_rows, r_doms = unpack(remaining, n_dom)
+        r_rows, r_doms = pairs.unpack(remaining)
         cells = cl.locality[r_rows].astype(np.int64) * n_dom + r_doms
         open_ = capacity[cells] > 0
         r_rows, r_doms, cells = r_rows[open_], r_doms[open_], cells[open_]
@@ -666,7 +687,7 @@ def serve(model: PartnershipModel) -> None:
 
     # signposting to local provision where someone serves that need
     provision_bits = as_bits(*np.nonzero(local_provision(model)), n_loc)  # per place, the needs served there
-    s_rows, s_doms = unpack(remaining & provision_bits[cl.locality], n_dom)
+    s_rows, s_doms = pairs.unpack(remaining & provision_bits[cl.locality])
     open_door = 1.0 - sc.system.barrier_effect * model.barrier
     got = rng.random(s_rows.size) < sc.clients.signposting * open_door
     signposted = as_bits(s_rows[got], s_doms[got], n)
@@ -674,7 +695,7 @@ def serve(model: PartnershipModel) -> None:
     remaining &= ~signposted
 
     # engaged statutory partners open their own services to a contract's clients (joint case work)
-    st_rows, st_doms = unpack(np.where(has_c, remaining, 0).astype(np.uint8, copy=False), n_dom)
+    st_rows, st_doms = pairs.unpack(np.where(has_c, remaining, 0).astype(np.uint8, copy=False))
     buy_in = contract_engagement(model)[cl.contract[st_rows]]
     got = rng.random(st_rows.size) < sc.statutory.service_access * buy_in * open_door
     met |= as_bits(st_rows[got], st_doms[got], n)
