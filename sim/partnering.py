@@ -226,8 +226,8 @@ def contract_needs(model: PartnershipModel) -> np.ndarray:
         rows = np.flatnonzero(cl.contract >= 0)
         n_c, n_dom = model.max_contract_id() + 1, cl.needs.shape[1]
         # one count over (contract, domain) cells: whole numbers, so the same as a weighted bincount per domain
-        r, d = np.nonzero(cl.needs[rows])
-        cells = cl.contract[rows].astype(np.int64)[r] * n_dom + d
+        flat = cl.needs[rows].ravel().nonzero()[0]  # (client, domain) needs as flat positions, row by row
+        cells = cl.contract[rows].astype(np.int64)[flat // n_dom] * n_dom + flat % n_dom
         cache["contract_needs"] = np.bincount(cells, minlength=n_c * n_dom).reshape(n_c, n_dom).astype(np.float64)
         cache["contract_needs_key"] = key
     return cache["contract_needs"]
