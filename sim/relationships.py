@@ -59,7 +59,7 @@ class RelationshipNetwork:
     # ------------------------------------------------------------- lookup
     def _key(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         lo, hi = np.minimum(i, j), np.maximum(i, j)
-        return lo.astype(np.int64) * self.n + hi
+        return lo.astype(np.int64, copy=False) * self.n + hi
 
     def edge_index(self, i, j) -> np.ndarray:
         """Index of the tie between each pair, or -1 where there is none."""
@@ -69,8 +69,8 @@ class RelationshipNetwork:
             return np.full(key.shape, -1, dtype=np.int64)
         pos = np.searchsorted(self._keys, key)
         np.minimum(pos, self._keys.size - 1, out=pos)
-        found = (self._keys[pos] == key) & (i != j)
-        return np.where(found, self._order[pos], -1)
+        # no tie joins a charity to itself (ensure skips i == j), so a key i * n + i is never found
+        return np.where(self._keys[pos] == key, self._order[pos], -1)
 
     def strength(self, i, j, layer: str = "frontline") -> np.ndarray:
         """Tie strength for each pair (0 where no tie)."""
