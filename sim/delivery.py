@@ -371,7 +371,8 @@ class ProviderTables:
         key = specialism_bits.tobytes()
         if self._fitting is None or self._fitting[0] != key:
             by_slot, members_by_slot = self._by_slot()
-            weight = np.diff(by_slot, axis=0, prepend=0.0)  # elementwise, so the same as the steps of any columns
+            weight = by_slot.copy()  # the steps of each column (np.diff with a 0 prepended, without its concatenation)
+            np.subtract(by_slot[1:], by_slot[:-1], out=weight[1:])
             bits = np.where(members_by_slot >= 0, specialism_bits[np.maximum(members_by_slot, 0)], 0)
             self._fitting = (key, weight, bits.astype(specialism_bits.dtype))
         return self._fitting[1], self._fitting[2]
@@ -459,8 +460,9 @@ def local_provision(model: PartnershipModel) -> np.ndarray:
     key = (model.month, model.counters["closures"], model.counters["exits"])
     if cache.get("provision_key") != key:
         s = model.sector
-        cache["provision"] = np.stack(
-            [s.presence[s.alive & s.specialisms[:, d]].any(axis=0) for d in range(s.specialisms.shape[1])], axis=1)
+        # operating charities present and serving, counted per (place, need) by an exact float matmul (whole numbers)
+        counts = s.presence[s.alive].T.astype(np.float64) @ s.specialisms[s.alive].astype(np.float64)
+        cache["provision"] = counts > 0
         cache["provision_key"] = key
     return cache["provision"]
 
@@ -477,7 +479,7 @@ def unserved_needs(model: PartnershipModel) -> np.ndarray:
     n_dom = len(model.domains)
     # which need masks occur in each place, then which domains those masks hold (only "any demand" matters)
     masks_here = np.bincount(cl.locality.astype(np.int64) * 256 + cl.need_bits, minlength=n_loc * 256).reshape(n_loc, 256) > 0
-    demand = (masks_here.astype(np.int64) @ _MASK_HAS[:, :n_dom]) > 0
+    demand = (masks_here.astype(np.float64) @ _MASK_HAS_F[:, :n_dom]) > 0  # whole-number sums: exact
     joint = np.zeros(demand.shape, dtype=bool)
     for loc, dom in model.partnerships.joint_services():
         joint[loc, dom] = True
@@ -556,7 +558,7 @@ def take_up_to(cells: np.ndarray, capacity: np.ndarray, rng: np.random.Generator
     """Pick at most ``capacity[cell]`` random entries of each cell; returns a mask over ``cells``."""
     order = np.lexsort((rng.random(cells.size), cells))
     sorted_cells = cells[order]
-    first = np.searchsorted(sorted_cells, sorted_cells, side="left")
+    first = sorted_cells.searchsorted(sorted_cells, side="left")
     rank = np.arange(cells.size) - first
     chosen = np.zeros(cells.size, dtype=bool)
     chosen[order] = rank < capacity[sorted_cells]
