@@ -144,14 +144,10 @@ class MetricView:
     def partner_ties(self) -> tuple[float, float]:
         """Mean (frontline, managerial) strength over ties within partnerships."""
         net = self.model.network
-        pa, pb = [], []
-        for p in self.groups:
-            a, b = net.pairs_within(np.asarray(p.members))
-            pa.append(a)
-            pb.append(b)
-        if not pa:
+        if not self.groups:
             return NAN, NAN
-        idx = net.edge_index(np.concatenate(pa), np.concatenate(pb))  # one look-up for both layers
+        pa, pb, _ = net.pairs_within_groups([p.members for p in self.groups])
+        idx = net.edge_index(pa, pb)  # one look-up for both layers
         return float(net.strength_at(idx, "frontline").mean()), float(net.strength_at(idx, "managerial").mean())
 
     @cached_property

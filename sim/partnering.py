@@ -146,7 +146,7 @@ def invest(model: PartnershipModel) -> None:
     sc = model.scenario
     r = sc.relationships
     s = model.sector
-    all_a, all_b, rates_m, rates_f, sizes = [], [], [], [], []
+    groups, rates_m, rates_f = [], [], []
     who, hours = [], []  # each member's coordination and investment hours, partnership by partnership
     for p in model.partnerships:
         if not p.is_group:
@@ -158,7 +158,6 @@ def invest(model: PartnershipModel) -> None:
             paid = all(c.commissioner.grant for c in p.contracts)
         else:
             horizon, buy_in, paid = 0.5, 1.0, False
-        a, b = model.network.pairs_within(p.members)
         frontline = 0.0
         if p.co_located:
             frontline += r.co_location_growth
@@ -166,9 +165,7 @@ def invest(model: PartnershipModel) -> None:
             frontline += r.frontline_growth  # running a group together
         if p.joint_training_months and (model.month - p.formed) % p.joint_training_months == 0 and model.month > p.formed:
             frontline += r.training_boost
-        all_a.append(a)
-        all_b.append(b)
-        sizes.append(a.size)
+        groups.append(p.members)
         rates_m.append(r.managerial_growth * horizon * buy_in)
         rates_f.append(frontline)
         if not paid:
@@ -178,9 +175,9 @@ def invest(model: PartnershipModel) -> None:
     # summed in the same order as adding partnership by partnership to zeros, so the same sums
     s.relationship_hours[:] = np.bincount(np.asarray(who, dtype=np.int64), weights=np.asarray(hours, dtype=np.float64),
                                           minlength=s.relationship_hours.size)
-    if all_a:
-        model.network.add_contact(np.concatenate(all_a), np.concatenate(all_b),
-                                  managerial=np.repeat(rates_m, sizes), frontline=np.repeat(rates_f, sizes))
+    if groups:
+        a, b, sizes = model.network.pairs_within_groups(groups)
+        model.network.add_contact(a, b, managerial=np.repeat(rates_m, sizes), frontline=np.repeat(rates_f, sizes))
 
 
 # --------------------------------------------------------------- reorganisation

@@ -14,6 +14,8 @@ number of ties, not the square of the number of charities.
 
 from __future__ import annotations
 
+from itertools import combinations
+
 import numpy as np
 
 from .scenario import Relationships
@@ -156,3 +158,14 @@ class RelationshipNetwork:
             self._triu[m.size] = np.triu_indices(m.size, k=1)
         ii, jj = self._triu[m.size]
         return m[ii], m[jj]
+
+    @staticmethod
+    def pairs_within_groups(groups) -> tuple[np.ndarray, np.ndarray, list[int]]:
+        """All pairs within each group of members, laid end to end, and the number of pairs of each group.
+
+        The pairs of a group come in the order of :meth:`pairs_within`
+        (``itertools.combinations``); one array for all groups instead of numpy calls per group.
+        """
+        pairs = [list(combinations(members, 2)) for members in groups]
+        flat = np.array([pair for group in pairs for pair in group], dtype=np.int64).reshape(-1, 2).T.copy()
+        return flat[0], flat[1], [len(group) for group in pairs]
