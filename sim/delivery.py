@@ -460,16 +460,14 @@ def local_provision(model: PartnershipModel) -> np.ndarray:
     key = (model.month, model.counters["closures"], model.counters["exits"])
     if cache.get("provision_key") != key:
         s = model.sector
-        # operating charities present and serving, counted per (place, need) by an exact float matmul (whole numbers)
-        counts = s.presence[s.alive].T.astype(np.float64) @ s.specialisms[s.alive].astype(np.float64)
-        cache["provision"] = counts > 0
+        cache["provision"] = np.stack(
+            [s.presence[s.alive & s.specialisms[:, d]].any(axis=0) for d in range(s.specialisms.shape[1])], axis=1)
         cache["provision_key"] = key
     return cache["provision"]
 
 
 #: (mask, domain): whether need mask ``mask`` includes domain ``domain``
 _MASK_HAS = ((np.arange(256)[:, None] >> np.arange(8)) & 1).astype(np.int64)
-_MASK_HAS_F = _MASK_HAS.astype(np.float64)
 
 
 def unserved_needs(model: PartnershipModel) -> np.ndarray:
@@ -479,7 +477,7 @@ def unserved_needs(model: PartnershipModel) -> np.ndarray:
     n_dom = len(model.domains)
     # which need masks occur in each place, then which domains those masks hold (only "any demand" matters)
     masks_here = np.bincount(cl.locality.astype(np.int64) * 256 + cl.need_bits, minlength=n_loc * 256).reshape(n_loc, 256) > 0
-    demand = (masks_here.astype(np.float64) @ _MASK_HAS_F[:, :n_dom]) > 0  # whole-number sums: exact
+    demand = (masks_here.astype(np.int64) @ _MASK_HAS[:, :n_dom]) > 0
     joint = np.zeros(demand.shape, dtype=bool)
     for loc, dom in model.partnerships.joint_services():
         joint[loc, dom] = True
@@ -740,8 +738,7 @@ def waiting_list_hours(model: PartnershipModel, waiting: np.ndarray) -> np.ndarr
     # waiting clients per place and need mask, then the domains of each mask: whole numbers, so exact
     # (one bincount instead of ``np.add.at`` over a (clients, domains) matrix)
     masks_here = np.bincount(cl.locality[rows].astype(np.int64) * 256 + cl.need_bits[rows], minlength=n_loc * 256)
-    # in floating point (BLAS): whole-number sums far below 2**53 are exact in any order
-    need = masks_here.reshape(n_loc, 256).astype(np.float64) @ _MASK_HAS_F[:, :n_dom]
+    need = (masks_here.reshape(n_loc, 256) @ _MASK_HAS[:, :n_dom]).astype(np.float64)
     size = np.where(s.alive, s.staff_hours + s.volunteer_hours, 0.0)
     here = s.presence * size[:, None]  # (charities, places) hours of each charity present
     capacity = here.T @ s.specialisms  # (places, domains): hours able to take it
