@@ -107,10 +107,9 @@ class ClientPopulation:
         counts = rng.choice(np.arange(1, self._count_p.size + 1), size=n, p=self._count_p)
         keys = rng.random((n, self.n_domains)) ** (1.0 / self._domain_p)  # weighted sampling without replacement
         order = np.argsort(-keys, axis=1)
-        needs = np.zeros((n, self.n_domains), dtype=bool)
         rank = np.empty_like(order)
-        np.put_along_axis(rank, order, np.arange(self.n_domains)[None, :].repeat(n, 0), axis=1)
-        needs[:] = rank < counts[:, None]
+        rank[np.arange(n)[:, None], order] = np.arange(self.n_domains)  # each domain's place in its row's order
+        needs = rank < counts[:, None]
         spell = np.maximum(1, rng.geometric(1.0 / d.spell_months, n)).astype(np.int16)
         months = (rng.integers(0, spell) if started else np.zeros(n)).astype(np.int16)
         new = {

@@ -171,18 +171,23 @@ def assign_providers(model: PartnershipModel) -> None:
     open_ = s.alive & (slots > 0)  # kept up to date as slots are taken
     # (need masks, charities): whether the charity serves one of the needs; one table for every place
     fit = (np.arange(1 << s.specialisms.shape[1])[:, None] & s.specialism_bits[None, :]) != 0
-    by_place = waiting[np.argsort(cl.locality[waiting], kind="stable")]  # waiting rows grouped by place, in order
-    places, starts = np.unique(cl.locality[by_place], return_index=True)
-    for loc, here in zip(places, np.split(by_place, starts[1:])):
-        charities = np.flatnonzero(open_ & present[loc])
+    need_bits = cl.need_bits.astype(np.int64)  # converted once, not place by place
+    # waiting rows grouped by place, in order (a stable sort; on 16-bit keys numpy uses a radix sort, same order)
+    locs = cl.locality[waiting]
+    order = np.argsort(locs.astype(np.int16) if s.presence.shape[1] <= np.iinfo(np.int16).max else locs, kind="stable")
+    by_place, sorted_locs = waiting[order], locs[order]
+    starts = np.flatnonzero(sorted_locs[1:] != sorted_locs[:-1]) + 1  # where each place's run begins (after the first)
+    places = sorted_locs[np.concatenate(([0], starts))]
+    for loc, here in zip(places, np.split(by_place, starts)):
+        charities = (open_ & present[loc]).nonzero()[0]
         if charities.size == 0:
             continue
         here = rng.permutation(here)
         # a client's chances follow the spare slots of the charities serving one of their needs
-        cum, row = _fitting_slots(fit, charities, slots, cl.need_bits[here].astype(np.int64))
+        cum, row = _fitting_slots(fit, charities, slots, need_bits[here])
         total = cum[row, -1]
         has = total > 0
-        pick = count_below(cum, row[has], rng.random(int(has.sum())) * total[has])
+        pick = count_below(cum, row[has], rng.random(np.count_nonzero(has)) * total[has])
         chosen = charities[np.minimum(pick, charities.size - 1)]
         rows = here[has]
         taken = take_up_to(chosen, slots, rng)  # no charity beyond its spare capacity (whole-number slots)
@@ -366,7 +371,8 @@ class ProviderTables:
         key = specialism_bits.tobytes()
         if self._fitting is None or self._fitting[0] != key:
             by_slot, members_by_slot = self._by_slot()
-            weight = np.diff(by_slot, axis=0, prepend=0.0)  # elementwise, so the same as the steps of any columns
+            weight = by_slot.copy()  # the steps of each column (np.diff with a 0 prepended, without its concatenation)
+            np.subtract(by_slot[1:], by_slot[:-1], out=weight[1:])
             bits = np.where(members_by_slot >= 0, specialism_bits[np.maximum(members_by_slot, 0)], 0)
             self._fitting = (key, weight, bits.astype(specialism_bits.dtype))
         return self._fitting[1], self._fitting[2]
@@ -382,16 +388,19 @@ class ContractBlock:
 
     def __init__(self, s, contract):
         self.inputs = _contract_inputs(contract)
-        delivering = np.array([m for m in contract.delivering if s.alive[m]], dtype=np.int64)
+        alive = [m for m in contract.delivering if s.alive[m]]
+        delivering = np.array(alive, dtype=np.int64)
         self.delivering = delivering
         if delivering.size == 0:
             return
-        lead = contract.holder.lead if contract.holder.lead in delivering else int(delivering[0])
-        present = s.presence[delivering][:, contract.lot]  # (members, places)
-        weight = present * np.array([contract.shares[m] for m in delivering])[:, None]
-        none = weight.sum(axis=0) <= 0
+        lead = contract.holder.lead if contract.holder.lead in alive else alive[0]
+        present = s.presence[np.ix_(delivering, contract.lot)]  # (members, places)
+        weight = present * np.array([contract.shares[m] for m in alive])[:, None]
+        total = weight.sum(axis=0)
+        none = total <= 0
         weight[:, none] = (delivering == lead)[:, None]
-        cum = np.cumsum(weight, axis=0) / weight.sum(axis=0, keepdims=True)
+        total[none] = 1.0  # the lead's weight alone: the column's new sum, exactly
+        cum = np.cumsum(weight, axis=0) / total
         self.members = np.where(weight.T > 0, delivering[None, :], -1)  # (places, members)
         self.cumulative = cum.T
         self.referral = _referral_row(s, delivering)
@@ -502,6 +511,7 @@ def monitor(model: PartnershipModel) -> None:
 _DOMAINS_OF = [np.flatnonzero([(i >> d) & 1 for d in range(8)]) for i in range(256)]
 _DOMAIN_RUNS = np.concatenate(_DOMAINS_OF).astype(np.int64)
 _RUN_START = np.concatenate([[0], np.cumsum(POPCOUNT, dtype=np.int64)[:-1]])
+_POPCOUNT64 = POPCOUNT.astype(np.int64)  # the counts as indices, without a conversion per call
 
 
 def unpack(bits: np.ndarray, n_domains: int) -> tuple[np.ndarray, np.ndarray]:
@@ -510,11 +520,30 @@ def unpack(bits: np.ndarray, n_domains: int) -> tuple[np.ndarray, np.ndarray]:
     Each row is repeated once per set bit and its domains read from a table
     by mask (no per-row bit matrix); ``n_domains`` bounds the masks' bits.
     """
-    count = POPCOUNT[bits].astype(np.int64)
+    count = _POPCOUNT64[bits]
     rows = np.repeat(np.arange(bits.size), count)
-    first = np.cumsum(count) - count  # where each row's pairs start
-    at = np.arange(rows.size) - np.repeat(first - _RUN_START[bits], count)
+    # where each row's run starts in _DOMAIN_RUNS, less where its pairs start (cumsum - count), per pair
+    at = np.arange(rows.size) + (_RUN_START[bits] - np.cumsum(count) + count)[rows]
     return rows, _DOMAIN_RUNS[at]
+
+
+class NeedPairs:
+    """The (row, domain) pairs of every client's needs, to unpack masks within them by a filter.
+
+    ``NeedPairs(need_bits, n).unpack(bits)`` is :func:`unpack` ``(bits, n)`` for
+    any ``bits`` that are a subset of ``need_bits`` row by row (needs met, needs
+    left...): the pairs of ``need_bits`` are laid out once, in row then domain
+    order, and each mask keeps those of its bits, so the order is the same.
+    """
+
+    def __init__(self, need_bits: np.ndarray, n_domains: int):
+        self.rows, self.domains = unpack(need_bits, n_domains)
+        self.bit = np.left_shift(1, self.domains).astype(need_bits.dtype)
+
+    def unpack(self, bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, domain) pairs of the set bits of ``bits`` (a subset of the needs), as :func:`unpack` gives them."""
+        keep = ((bits[self.rows] & self.bit) != 0).nonzero()[0]
+        return self.rows[keep], self.domains[keep]
 
 
 def as_bits(rows: np.ndarray, domains: np.ndarray, n: int) -> np.ndarray:
@@ -527,7 +556,7 @@ def take_up_to(cells: np.ndarray, capacity: np.ndarray, rng: np.random.Generator
     """Pick at most ``capacity[cell]`` random entries of each cell; returns a mask over ``cells``."""
     order = np.lexsort((rng.random(cells.size), cells))
     sorted_cells = cells[order]
-    first = np.searchsorted(sorted_cells, sorted_cells, side="left")
+    first = sorted_cells.searchsorted(sorted_cells, side="left")
     rank = np.arange(cells.size) - first
     chosen = np.zeros(cells.size, dtype=bool)
     chosen[order] = rank < capacity[sorted_cells]
@@ -561,16 +590,19 @@ def serve(model: PartnershipModel) -> None:
     changed = (cl.provider >= 0) & (provider != cl.provider)
     cl.engagement[changed] *= sc.clients.restart_engagement
     if cl.log_exits and changed.any():
-        cl.log_exit(changed, model.month, np.full(int(changed.sum()), "displacement"))
+        cl.log_exit(changed, model.month, np.full(int(np.count_nonzero(changed)), "displacement"))
     cl.provider = provider
     ok = provider >= 0
     pship = np.where(has_c, pship_of[np.maximum(cl.contract, 0)], model.partnerships.informal_partnership_of()[np.maximum(provider, 0)])
     pship = np.where(ok, pship, -1)
 
+    # every mask unpacked below is a subset of the clients' needs: their pairs are laid out once
+    pairs = NeedPairs(cl.need_bits, n_dom)
     # the provider meets the needs in its own specialisms; the rest may be referred
-    direct_bits = np.where(ok, cl.need_bits & s.specialism_bits[np.maximum(provider, 0)], 0).astype(np.uint8)
-    rest_bits = np.where(pship >= 0, cl.need_bits & ~direct_bits, 0).astype(np.uint8)
-    rows, doms = unpack(rest_bits, n_dom)
+    # (bit masks are uint8 already: ``copy=False`` only guards the type, without copying)
+    direct_bits = np.where(ok, cl.need_bits & s.specialism_bits[np.maximum(provider, 0)], 0).astype(np.uint8, copy=False)
+    rest_bits = np.where(pship >= 0, cl.need_bits & ~direct_bits, 0).astype(np.uint8, copy=False)
+    rows, doms = pairs.unpack(rest_bits)
     tgt = referral_to[pship[rows], doms]
     keep = (tgt >= 0) & (tgt != provider[rows])
     rows, doms, tgt = rows[keep], doms[keep], tgt[keep]
@@ -609,7 +641,7 @@ def serve(model: PartnershipModel) -> None:
     attend = 1.0 - sc.clients.engagement_effect * (1.0 - cl.engagement)
 
     # needs met so far, as a bit mask per client (bit d = domain d), like ``need_bits``
-    d_rows, d_doms = unpack(direct_bits, n_dom)
+    d_rows, d_doms = pairs.unpack(direct_bits)
     got = rng.random(d_rows.size) < ratio[provider[d_rows]] * attend[d_rows]
     met = as_bits(d_rows[got], d_doms[got], n)
     # on separate sites a referred client must also get to the partner's site: attendance applies again
@@ -619,14 +651,14 @@ def serve(model: PartnershipModel) -> None:
     met |= as_bits(rows[by_partner], doms[by_partner], n)
 
     # key work: hours left after specialist work go to clients' other needs, less effectively
-    g_rows, g_doms = unpack(np.where(ok, cl.need_bits & ~met, 0).astype(np.uint8), n_dom)
+    g_rows, g_doms = pairs.unpack(np.where(ok, cl.need_bits & ~met, 0).astype(np.uint8, copy=False))
     keyworker = provider[g_rows]
     g_demand = np.bincount(keyworker, minlength=s.n) * hpn
     spare = np.maximum(hours - demand, 0.0)
     g_ratio = np.where(g_demand > 0, np.minimum(1.0, spare / np.maximum(g_demand, 1e-9)), 0.0)
     got = rng.random(g_rows.size) < sc.clients.generalist_effect * g_ratio[keyworker] * attend[g_rows]
     met |= as_bits(g_rows[got], g_doms[got], n)
-    model.month_stats.update(keywork_met=int(got.sum()))
+    model.month_stats.update(keywork_met=int(np.count_nonzero(got)))
 
     # frontline contact from shared clients
     pair_a, pair_b = provider[rows[referred]], tgt[referred]
@@ -643,7 +675,7 @@ def serve(model: PartnershipModel) -> None:
     for loc_, dom_ in model.partnerships.joint_services():
         capacity[loc_ * n_dom + dom_] += sc.partnership.unfunded_capacity
     if capacity.any():
-        r_rows, r_doms = unpack(remaining, n_dom)
+        r_rows, r_doms = pairs.unpack(remaining)
         cells = cl.locality[r_rows].astype(np.int64) * n_dom + r_doms
         open_ = capacity[cells] > 0
         r_rows, r_doms, cells = r_rows[open_], r_doms[open_], cells[open_]
@@ -651,11 +683,11 @@ def serve(model: PartnershipModel) -> None:
         joined = as_bits(r_rows[chosen], r_doms[chosen], n)
         met |= joined
         remaining &= ~joined
-        model.joint_served = int(chosen.sum())
+        model.joint_served = int(np.count_nonzero(chosen))
 
     # signposting to local provision where someone serves that need
     provision_bits = as_bits(*np.nonzero(local_provision(model)), n_loc)  # per place, the needs served there
-    s_rows, s_doms = unpack(remaining & provision_bits[cl.locality], n_dom)
+    s_rows, s_doms = pairs.unpack(remaining & provision_bits[cl.locality])
     open_door = 1.0 - sc.system.barrier_effect * model.barrier
     got = rng.random(s_rows.size) < sc.clients.signposting * open_door
     signposted = as_bits(s_rows[got], s_doms[got], n)
@@ -663,7 +695,7 @@ def serve(model: PartnershipModel) -> None:
     remaining &= ~signposted
 
     # engaged statutory partners open their own services to a contract's clients (joint case work)
-    st_rows, st_doms = unpack(np.where(has_c, remaining, 0).astype(np.uint8), n_dom)
+    st_rows, st_doms = pairs.unpack(np.where(has_c, remaining, 0).astype(np.uint8, copy=False))
     buy_in = contract_engagement(model)[cl.contract[st_rows]]
     # statutory services sit on another site unless the partnership shares one (Inspire's probation staff
     # worked from the women's centre): as for a referral between partners, the client must attend again
@@ -681,10 +713,10 @@ def serve(model: PartnershipModel) -> None:
     cl.joined_up = multi & (met_counts == counts)
     moved = model.cache.get("transferred_rows", np.arange(0))
     model.month_stats.update(
-        needs=int(counts.sum()), met=int(met_counts.sum()), multi=int(multi.sum()),
-        joined_up=int(cl.joined_up.sum()), demand_hours=float(counts.sum() * hpn),
-        waiting=int(waiting.sum()),
-        referrals=int(rows.size), referrals_ok=int(referred.sum()),
+        needs=int(counts.sum()), met=int(met_counts.sum()), multi=int(np.count_nonzero(multi)),
+        joined_up=int(np.count_nonzero(cl.joined_up)), demand_hours=float(counts.sum() * hpn),
+        waiting=int(np.count_nonzero(waiting)),
+        referrals=int(rows.size), referrals_ok=int(np.count_nonzero(referred)),
         transfer_needs=int(counts[moved].sum()), transfer_met=int(met_counts[moved].sum()),
     )
     # track record follows how well each charity's clients are served
@@ -765,8 +797,8 @@ def transfer(model: PartnershipModel) -> None:
     _restart(model, rows_c[~kept])
     cl.contract[rows_c[~same]] = -1
     cl.provider[rows[~supported]] = -1  # a local charity in the old prison does not follow
-    cl.flows.transfers_continued += int(kept.sum())
-    model.month_stats.update(transfers=int(rows_c.size), continued=int(kept.sum()))
+    cl.flows.transfers_continued += int(np.count_nonzero(kept))
+    model.month_stats.update(transfers=int(rows_c.size), continued=int(np.count_nonzero(kept)))
 
 
 def release(model: PartnershipModel) -> None:
@@ -798,4 +830,4 @@ def release(model: PartnershipModel) -> None:
     _restart(model, rows[~kept])
     cl.contract[rows[with_c & ~same]] = -1
     cl.provider[rows[~stays & ~with_c]] = -1
-    model.month_stats.update(releases=int(rows.size), releases_continued=int(kept.sum()))
+    model.month_stats.update(releases=int(rows.size), releases_continued=int(np.count_nonzero(kept)))

@@ -69,18 +69,19 @@ def client_exits(model: PartnershipModel) -> None:
     breached = ~reoffended & (u < reoffend_p + breach_p)
     completed = ~reoffended & ~breached & (cl.months >= cl.spell)
     f = cl.flows
-    f.reoffended += int(reoffended.sum())
-    f.breached += int(breached.sum())
-    f.completed += int(completed.sum())
+    f.reoffended += int(np.count_nonzero(reoffended))
+    f.breached += int(np.count_nonzero(breached))
+    f.completed += int(np.count_nonzero(completed))
     community = ~custody
     multi = cl.need_count >= 2
     ju = community & multi & cl.joined_up
     nju = community & multi & ~cl.joined_up
     model.rolling.push(
-        reoffended=int(reoffended.sum()), active=int(community.sum()), breached=int(breached.sum()),
-        order_exits=int((cl.court_order & (breached | completed)).sum()),
-        ju_active=int(ju.sum()), ju_reoffended=int((ju & reoffended).sum()),
-        nju_active=int(nju.sum()), nju_reoffended=int((nju & reoffended).sum()), **moves,
+        reoffended=int(np.count_nonzero(reoffended)), active=int(np.count_nonzero(community)),
+        breached=int(np.count_nonzero(breached)),
+        order_exits=int(np.count_nonzero(cl.court_order & (breached | completed))),
+        ju_active=int(np.count_nonzero(ju)), ju_reoffended=int(np.count_nonzero(ju & reoffended)),
+        nju_active=int(np.count_nonzero(nju)), nju_reoffended=int(np.count_nonzero(nju & reoffended)), **moves,
     )
     leaving = reoffended | breached | completed
     if cl.log_exits:
@@ -143,15 +144,11 @@ class MetricView:
     def partner_ties(self) -> tuple[float, float]:
         """Mean (frontline, managerial) strength over ties within partnerships."""
         net = self.model.network
-        pa, pb = [], []
-        for p in self.groups:
-            a, b = net.pairs_within(np.asarray(p.members))
-            pa.append(a)
-            pb.append(b)
-        if not pa:
+        if not self.groups:
             return NAN, NAN
-        pa_, pb_ = np.concatenate(pa), np.concatenate(pb)
-        return float(net.strength(pa_, pb_, "frontline").mean()), float(net.strength(pa_, pb_, "managerial").mean())
+        pa, pb, _ = net.pairs_within_groups([p.members for p in self.groups])
+        idx = net.edge_index(pa, pb)  # one look-up for both layers
+        return float(net.strength_at(idx, "frontline").mean()), float(net.strength_at(idx, "managerial").mean())
 
     @cached_property
     def income_sorted(self) -> np.ndarray:

@@ -109,8 +109,9 @@ def _join_for_survival(model: PartnershipModel, i: int, informal_of: np.ndarray)
     s, p = model.sector, model.scenario.partnership
     if informal_of[i] >= 0:
         return
-    shares_place = (s.presence & s.presence[i]).any(axis=1)
-    complementary = (s.specialisms & ~s.specialisms[i]).any(axis=1)
+    # only the columns that can be set: i's places, the specialisms i lacks (the same answer, less to scan)
+    shares_place = s.presence[:, s.presence[i]].any(axis=1)
+    complementary = s.specialisms[:, ~s.specialisms[i]].any(axis=1)
     cand = np.flatnonzero(s.alive & shares_place & complementary)
     cand = cand[cand != i]
     if cand.size == 0:
@@ -145,7 +146,7 @@ def invest(model: PartnershipModel) -> None:
     sc = model.scenario
     r = sc.relationships
     s = model.sector
-    all_a, all_b, rates_m, rates_f, sizes = [], [], [], [], []
+    groups, rates_m, rates_f = [], [], []
     who, hours = [], []  # each member's coordination and investment hours, partnership by partnership
     for p in model.partnerships:
         if not p.is_group:
@@ -157,7 +158,6 @@ def invest(model: PartnershipModel) -> None:
             paid = all(c.commissioner.grant for c in p.contracts)
         else:
             horizon, buy_in, paid = 0.5, 1.0, False
-        a, b = model.network.pairs_within(p.members)
         frontline = 0.0
         if p.co_located:
             frontline += r.co_location_growth
@@ -165,9 +165,7 @@ def invest(model: PartnershipModel) -> None:
             frontline += r.frontline_growth  # running a group together
         if p.joint_training_months and (model.month - p.formed) % p.joint_training_months == 0 and model.month > p.formed:
             frontline += r.training_boost
-        all_a.append(a)
-        all_b.append(b)
-        sizes.append(a.size)
+        groups.append(p.members)
         rates_m.append(r.managerial_growth * horizon * buy_in)
         rates_f.append(frontline)
         if not paid:
@@ -177,9 +175,9 @@ def invest(model: PartnershipModel) -> None:
     # summed in the same order as adding partnership by partnership to zeros, so the same sums
     s.relationship_hours[:] = np.bincount(np.asarray(who, dtype=np.int64), weights=np.asarray(hours, dtype=np.float64),
                                           minlength=s.relationship_hours.size)
-    if all_a:
-        model.network.add_contact(np.concatenate(all_a), np.concatenate(all_b),
-                                  managerial=np.repeat(rates_m, sizes), frontline=np.repeat(rates_f, sizes))
+    if groups:
+        a, b, sizes = model.network.pairs_within_groups(groups)
+        model.network.add_contact(a, b, managerial=np.repeat(rates_m, sizes), frontline=np.repeat(rates_f, sizes))
 
 
 # --------------------------------------------------------------- reorganisation
@@ -223,10 +221,11 @@ def contract_needs(model: PartnershipModel) -> np.ndarray:
     if cache.get("contract_needs_key") != key:
         cl = model.clients
         rows = np.flatnonzero(cl.contract >= 0)
-        n_c = model.max_contract_id() + 1
-        cache["contract_needs"] = np.stack(
-            [np.bincount(cl.contract[rows], weights=cl.needs[rows, d], minlength=n_c) for d in range(cl.needs.shape[1])],
-            axis=1) if cl.needs.shape[1] else np.zeros((n_c, 0))
+        n_c, n_dom = model.max_contract_id() + 1, cl.needs.shape[1]
+        # one count over (contract, domain) cells: whole numbers, so the same as a weighted bincount per domain
+        flat = cl.needs[rows].ravel().nonzero()[0]  # (client, domain) needs as flat positions, row by row
+        cells = cl.contract[rows].astype(np.int64)[flat // n_dom] * n_dom + flat % n_dom
+        cache["contract_needs"] = np.bincount(cells, minlength=n_c * n_dom).reshape(n_c, n_dom).astype(np.float64)
         cache["contract_needs_key"] = key
     return cache["contract_needs"]
 

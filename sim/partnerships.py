@@ -160,9 +160,7 @@ class PartnershipBook:
     def in_partnership(self) -> np.ndarray:
         """For each charity, whether it belongs to an active partnership of two or more."""
         out = np.zeros(self.n, dtype=bool)
-        for p in self._active():
-            if p.is_group:
-                out[p.members] = True
+        out[[m for p in self._active() if p.is_group for m in p.members]] = True  # one assignment for all groups
         return out
 
     def informal_partnership_of(self) -> np.ndarray:

@@ -14,6 +14,8 @@ number of ties, not the square of the number of charities.
 
 from __future__ import annotations
 
+from itertools import combinations
+
 import numpy as np
 
 from .scenario import Relationships
@@ -59,22 +61,29 @@ class RelationshipNetwork:
     # ------------------------------------------------------------- lookup
     def _key(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         lo, hi = np.minimum(i, j), np.maximum(i, j)
-        return lo.astype(np.int64) * self.n + hi
+        return lo.astype(np.int64, copy=False) * self.n + hi
 
     def edge_index(self, i, j) -> np.ndarray:
         """Index of the tie between each pair, or -1 where there is none."""
         i, j = np.atleast_1d(i), np.atleast_1d(j)
         key = self._key(i, j)
+        if not self._keys.size:
+            return np.full(key.shape, -1, dtype=np.int64)
         pos = np.searchsorted(self._keys, key)
-        pos = np.minimum(pos, max(self._keys.size - 1, 0))
-        found = (self._keys.size > 0) & (self._keys[pos] == key) & (i != j) if self._keys.size else np.zeros(key.shape, bool)
-        return np.where(found, self._order[pos] if self._keys.size else -1, -1)
+        np.minimum(pos, self._keys.size - 1, out=pos)
+        # no tie joins a charity to itself (ensure skips i == j), so a key i * n + i is never found
+        return np.where(self._keys[pos] == key, self._order[pos], -1)
 
     def strength(self, i, j, layer: str = "frontline") -> np.ndarray:
         """Tie strength for each pair (0 where no tie)."""
-        idx = self.edge_index(i, j)
+        return self.strength_at(self.edge_index(i, j), layer)
+
+    def strength_at(self, idx: np.ndarray, layer: str = "frontline") -> np.ndarray:
+        """Tie strength at edge indices from :meth:`edge_index` (0 where -1): one look-up serves both layers."""
         values = getattr(self, layer)
-        return np.where(idx >= 0, values[np.maximum(idx, 0)] if values.size else 0.0, 0.0)
+        if not values.size:
+            return np.zeros(idx.shape)
+        return np.where(idx >= 0, values[np.maximum(idx, 0)], 0.0)
 
     def ensure(self, i, j) -> np.ndarray:
         """Create ties that do not exist yet (at the initial strength); returns indices."""
@@ -149,3 +158,14 @@ class RelationshipNetwork:
             self._triu[m.size] = np.triu_indices(m.size, k=1)
         ii, jj = self._triu[m.size]
         return m[ii], m[jj]
+
+    @staticmethod
+    def pairs_within_groups(groups) -> tuple[np.ndarray, np.ndarray, list[int]]:
+        """All pairs within each group of members, laid end to end, and the number of pairs of each group.
+
+        The pairs of a group come in the order of :meth:`pairs_within`
+        (``itertools.combinations``); one array for all groups instead of numpy calls per group.
+        """
+        pairs = [list(combinations(members, 2)) for members in groups]
+        flat = np.array([pair for group in pairs for pair in group], dtype=np.int64).reshape(-1, 2).T.copy()
+        return flat[0], flat[1], [len(group) for group in pairs]

@@ -40,15 +40,22 @@ def learn(model: PartnershipModel) -> None:
     joint = model.cache.get("joint_cases", np.zeros(0))
     s = model.sector
     pressure = float(s.pressure()[s.alive].mean()) if s.alive.any() else 1.0
-    work = 0.0
+    learning_partnerships, cases_of = [], []
     for p in model.partnerships:
         if not p.is_group or p.size < sc.system.learning_min_partners or not p.contracts:
             continue
         cases = float(joint[p.pid]) if p.pid < joint.size else 0.0
         if cases <= 0:
             continue
-        a, b = model.network.pairs_within(np.asarray(p.members))
-        ties = float(model.network.strength(a, b, "managerial").mean())
+        learning_partnerships.append(p)
+        cases_of.append(cases)
+    # the ties of every learning partnership in one look-up; each partnership's mean over its own pairs
+    a, b, sizes = model.network.pairs_within_groups([p.members for p in learning_partnerships])
+    strength = model.network.strength(a, b, "managerial") if learning_partnerships else None
+    ends = np.cumsum(sizes)
+    work = 0.0
+    for p, cases, end, size in zip(learning_partnerships, cases_of, ends, sizes):
+        ties = float(strength[end - size:end].mean())
         months_left = max(c.end - model.month for c in p.contracts)
         tenure = min(1.0, (model.month - p.formed) / sc.system.horizon_months)
         engaged = max(engagement_of(model, c.commissioner) for c in p.contracts)

@@ -200,16 +200,18 @@ def assemble(model: PartnershipModel, lead: int, lot: Lot, taken: set[int], will
     expected_partners = max(int((~have_loc0).sum() + (~have_dom0).sum()), 1 if sub > 0 else 0, len(members) - 1, 1)
     expected = max(1.0 - p.lead_core_share, 0.0) / expected_partners
     ties = model.network.strength(np.full(cand.size, lead), cand, "managerial")  # no tie changes while a bid grows
+    # what the members cover, kept up to date as partners join (the same as recomputing it from the members)
+    have_loc, have_dom = have_loc0.copy(), have_dom0.copy()
+    n_places, n_domains = max(lot.places.size, 1), max(lot.domains.sum(), 1)
+    capable = spec.any(axis=1) & pres.any(axis=1)  # adds capacity when the bid is short of hours
     while len(members) < p.max_partners:
-        have_loc = s.presence[members][:, lot.places].any(axis=0)
-        have_dom = s.specialisms[members][:, lot.domains].any(axis=0)
         partner_hours = float(s.staff_hours[[m for m in members if m != lead]].sum()) if len(members) > 1 else 0.0
         short = partner_hours < hours_wanted
         if have_loc.all() and have_dom.all() and not short:
             break
-        gain = (pres & ~have_loc).sum(axis=1) / max(lot.places.size, 1) + (spec & ~have_dom).sum(axis=1) / max(lot.domains.sum(), 1)
+        gain = (pres & ~have_loc).sum(axis=1) / n_places + (spec & ~have_dom).sum(axis=1) / n_domains
         if short:
-            gain = gain + (spec.any(axis=1) & pres.any(axis=1)) * 0.5
+            gain = gain + capable * 0.5
         gain = np.where(refused, 0.0, gain)
         if gain.max() <= 0:
             break
@@ -217,9 +219,12 @@ def assemble(model: PartnershipModel, lead: int, lot: Lot, taken: set[int], will
         j = int(cand[best])
         if model.charity(j).accepts_invitation(lot, lead, expected, float(ties[best])):
             members.append(j)
+            have_loc |= pres[best]
+            have_dom |= spec[best]
             keep = np.ones(cand.size, bool)
             keep[best] = False
             cand, pres, spec, refused, ties = cand[keep], pres[keep], spec[keep], refused[keep], ties[keep]
+            capable = capable[keep]
         else:
             refused[best] = True
             model.counters["refusals"] += 1
