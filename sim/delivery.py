@@ -256,8 +256,13 @@ class ProviderTables:
     same, and so are informal partnerships' referral rows (``informal``, by members).
     """
 
-    def __init__(self, model: PartnershipModel, previous: ProviderTables | None = None):
+    def __init__(self, model: PartnershipModel, previous: ProviderTables | None = None,
+                 inputs: tuple | None = None):
         s = model.sector
+        # what the tables are computed from (:func:`_tables_inputs`), when the caller has it already
+        contract_inputs = dict(inputs[2]) if inputs is not None else {}
+        informal_now = inputs[3] if inputs is not None else tuple(
+            (p.pid, tuple(p.members)) for p in model.partnerships if p.informal)
         blocks = {} if previous is None else previous.blocks
         informal = {} if previous is None else previous.informal
         n_c, n_l = model.max_contract_id() + 1, s.presence.shape[1]
@@ -279,9 +284,11 @@ class ProviderTables:
         self._slots: tuple[np.ndarray, np.ndarray] | None = None  # see _by_slot
         self._fitting: tuple[bytes, np.ndarray, np.ndarray] | None = None  # see _fitting_tables
         for contract in model.contracts.values():
-            block = blocks.get(contract.cid)
-            if block is None or not block.fits(contract):
-                block = ContractBlock(s, contract)
+            block, now = blocks.get(contract.cid), contract_inputs.get(contract.cid)
+            if now is None:
+                now = _contract_inputs(contract)
+            if block is None or block.inputs != now:  # block.fits(contract), without computing the inputs again
+                block = ContractBlock(s, contract, now)
             elif reuse:  # same block: its rows are already in place
                 self.blocks[contract.cid] = block
                 if block.delivering.size:
@@ -299,14 +306,12 @@ class ProviderTables:
             # partners take referrals for the contract's needs and, from their own funds, for their other specialisms
             self.referral_to[contract.holder.pid] = block.referral
         self.informal: dict[tuple[int, ...], np.ndarray] = {}  # referral row by members, reused like the blocks
-        for p in model.partnerships:
-            if p.informal:
-                members = tuple(p.members)
-                row = informal.get(members)
-                if row is None:
-                    row = _referral_row(s, np.asarray(members))
-                self.informal[members] = row
-                self.referral_to[p.pid] = row
+        for pid, members in informal_now:
+            row = informal.get(members)
+            if row is None:
+                row = _referral_row(s, np.asarray(members))
+            self.informal[members] = row
+            self.referral_to[pid] = row
 
     def _clear(self, cid: int) -> None:
         """Empty a contract's rows (as a fresh table has them)."""
@@ -386,8 +391,8 @@ class ContractBlock:
     the contract's shares, lead, holder and lot are the same (:meth:`fits`).
     """
 
-    def __init__(self, s, contract):
-        self.inputs = _contract_inputs(contract)
+    def __init__(self, s, contract, inputs: tuple | None = None):
+        self.inputs = _contract_inputs(contract) if inputs is None else inputs
         alive = [m for m in contract.delivering if s.alive[m]]
         delivering = np.array(alive, dtype=np.int64)
         self.delivering = delivering
@@ -448,7 +453,7 @@ def provider_tables(model: PartnershipModel) -> ProviderTables:
         if cache.get("providers_inputs") != inputs:
             previous = cache.get("providers")
             same_sector = previous is not None and cache["providers_inputs"][-1] == inputs[-1]
-            cache["providers"] = ProviderTables(model, previous if same_sector else None)
+            cache["providers"] = ProviderTables(model, previous if same_sector else None, inputs)
             cache["providers_inputs"] = inputs
         cache["providers_key"] = key
     return cache["providers"]

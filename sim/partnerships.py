@@ -121,7 +121,7 @@ class PartnershipBook:
     def add(self, partnership: Partnership) -> Partnership:
         """Register a new partnership; returns it."""
         self._all.append(partnership)
-        self._live.append(partnership)
+        self._live = [*self._live, partnership]  # a new list: one being iterated over is never changed
         self.by_id[partnership.pid] = partnership
         return partnership
 
@@ -130,7 +130,7 @@ class PartnershipBook:
         return self._live
 
     def __iter__(self) -> Iterator[Partnership]:
-        return iter(list(self._active()))
+        return iter(self._active())  # a fresh list (add and _active rebind, never mutate), so no copy
 
     def history(self) -> list[Partnership]:
         """Every partnership ever formed, in order of formation (inactive ones included)."""
