@@ -187,9 +187,12 @@ def assign_providers(model: PartnershipModel) -> None:
         cum, row = _fitting_slots(fit, charities, slots, need_bits[here])
         total = cum[row, -1]
         has = total > 0
-        pick = count_below(cum, row[has], rng.random(np.count_nonzero(has)) * total[has])
+        n_has = np.count_nonzero(has)
+        rows = here
+        if n_has < has.size:  # only clients some open charity here can serve (often all of them: no filtering)
+            row, total, rows = row[has], total[has], here[has]
+        pick = count_below(cum, row, rng.random(n_has) * total)
         chosen = charities[np.minimum(pick, charities.size - 1)]
-        rows = here[has]
         taken = take_up_to(chosen, slots, rng)  # no charity beyond its spare capacity (whole-number slots)
         got = chosen[taken]
         cl.provider[rows[taken]] = got
@@ -212,7 +215,7 @@ def _fitting_slots(fit: np.ndarray, charities: np.ndarray, slots: np.ndarray, ma
     order, and a row does not depend on the other rows.
     """
     if fit.shape[0] * charities.size <= _SMALL:
-        return np.cumsum(fit[:, charities] * slots[charities][None, :], axis=1), masks
+        return (fit[:, charities] * slots[charities]).cumsum(axis=1), masks
     seen = np.bincount(masks, minlength=fit.shape[0]) > 0  # distinct masks without sorting
     rows = np.flatnonzero(seen)
     cum = np.cumsum(fit[np.ix_(rows, charities)] * slots[charities][None, :], axis=1)
@@ -232,7 +235,7 @@ def count_below(cum: np.ndarray, row: np.ndarray, x: np.ndarray) -> np.ndarray:
     if width == 0 or row.size == 0:
         return np.zeros(row.size, dtype=np.int64)
     if row.size * width <= _SMALL:  # few clients and charities: one comparison matrix costs fewer numpy calls
-        return (cum[row] < x[:, None]).sum(axis=1)
+        return np.add.reduce(cum[row] < x[:, None], axis=1)  # what .sum(axis=1) calls, without its wrappers
     step = cum[:, -1].max() + 1.0
     flat = (cum + np.arange(cum.shape[0])[:, None] * step).ravel()
     return np.searchsorted(flat, row * step + np.ceil(x), side="left") - row * width
