@@ -118,6 +118,21 @@ class MetricView:
         self.alive = model.sector.alive
 
     @cached_property
+    def alive_count(self) -> float:
+        """Number of operating charities."""
+        return float(np.count_nonzero(self.alive))
+
+    @cached_property
+    def alive_bands(self) -> np.ndarray:
+        """Income band of each operating charity."""
+        return self.sector.band[self.alive]
+
+    @cached_property
+    def need_count(self) -> np.ndarray:
+        """Number of needs of each active client."""
+        return self.model.clients.need_count
+
+    @cached_property
     def groups(self) -> list:
         """Active partnerships of two or more."""
         return self.model.partnerships.groups()
@@ -187,7 +202,7 @@ def _contract_money(v: MetricView) -> float:
 
 def _band_share(band: int):
     def share(v: MetricView) -> float:
-        return _share(float((v.sector.band[v.alive] == band).sum()), float(v.alive.sum()))
+        return _share(float(np.count_nonzero(v.alive_bands == band)), v.alive_count)
 
     return share
 
@@ -195,7 +210,7 @@ def _band_share(band: int):
 def _need_share(at_least: int):
     def share(v: MetricView) -> float:
         cl = v.model.clients
-        return _share(float((cl.need_count >= at_least).sum()), float(len(cl)))
+        return _share(float(np.count_nonzero(v.need_count >= at_least)), float(len(cl)))
 
     return share
 
@@ -222,7 +237,7 @@ DEFAULT_METRICS = MetricSet([
     Metric("partnership_size_mean", "Mean number of charities in an active partnership", unit="count", relevance=0.25,
            label="Partnership size (mean)", compute=lambda v: _mean([p.size for p in v.groups])),
     Metric("charities_active", "Charities still operating", **_C, direction=1,
-           label="Charities operating", compute=lambda v: float(v.alive.sum())),
+           label="Charities operating", compute=lambda v: v.alive_count),
     Metric("charity_closures", "Charities closed since the start (reserves stayed negative)", **_C, direction=-1,
            label="Charity closures", compute=lambda v: float(v.model.counters["closures"])),
     Metric("small_charity_closures", "Closures of charities with income under 500k a year, since the start", **_C,
