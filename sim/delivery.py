@@ -263,9 +263,11 @@ class ProviderTables:
                  inputs: tuple | None = None):
         s = model.sector
         # what the tables are computed from (:func:`_tables_inputs`), when the caller has it already
-        contract_inputs = dict(inputs[2]) if inputs is not None else {}
-        informal_now = inputs[3] if inputs is not None else tuple(
-            (p.pid, tuple(p.members)) for p in model.partnerships if p.informal)
+        if inputs is None:
+            contract_inputs, informal_now = {}, tuple((p.pid, tuple(p.members)) for p in model.partnerships if p.informal)
+        else:
+            _, _, by_contract, informal_now, _ = inputs
+            contract_inputs = dict(by_contract)
         blocks = {} if previous is None else previous.blocks
         informal = {} if previous is None else previous.informal
         n_c, n_l = model.max_contract_id() + 1, s.presence.shape[1]
@@ -290,7 +292,7 @@ class ProviderTables:
             block, now = blocks.get(contract.cid), contract_inputs.get(contract.cid)
             if now is None:
                 now = _contract_inputs(contract)
-            if block is None or block.inputs != now:  # block.fits(contract), without computing the inputs again
+            if block is None or block.inputs != now:  # the contract changed since the block was computed
                 block = ContractBlock(s, contract, now)
             elif reuse:  # same block: its rows are already in place
                 self.blocks[contract.cid] = block
@@ -391,7 +393,7 @@ class ContractBlock:
 
     Valid while the sector's alive, presence and specialism arrays are
     unchanged (:func:`provider_tables` drops every block when they change) and
-    the contract's shares, lead, holder and lot are the same (:meth:`fits`).
+    the contract's shares, lead, holder and lot are the same (its ``inputs``, from :func:`_contract_inputs`).
     """
 
     def __init__(self, s, contract, inputs: tuple | None = None):
@@ -412,10 +414,6 @@ class ContractBlock:
         self.members = np.where(weight.T > 0, delivering[None, :], -1)  # (places, members)
         self.cumulative = cum.T
         self.referral = _referral_row(s, delivering)
-
-    def fits(self, contract) -> bool:
-        """Whether the contract's shares, lead, holder and lot are still those the block was computed from."""
-        return self.inputs == _contract_inputs(contract)
 
 
 def _referral_row(s, members: np.ndarray) -> np.ndarray:

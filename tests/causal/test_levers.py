@@ -34,11 +34,10 @@ def runs():
 #: Directions the model does not yet show in two contexts, with the reason: measured (docs/levers.md) and
 #: reported, never hidden; each is expected to fail until its mechanism is fixed (it passes when it holds again).
 OPEN: dict[str, str] = {
-    "commissioning.flexible": "joined-up support rises in the baseline (+0.9 points over 12 seeds, p=0.007) but not "
-                              "in the double region (0.0 points): there, gap-filling alone moved it by -0.4 points "
-                              "and rebalancing alone by +0.4 (neither significant), so what a new partner adds is "
-                              "offset by its coordination hours and the money it takes from the lead; the lottery "
-                              "fund of golden_key is flexible whatever the key says",
+    "commissioning.flexible": "joined-up support rises in the baseline over these 12 seeds but not in the double "
+                              "region, where what a partner brought in for a gap adds is likely offset by its coordination "
+                              "hours and the money it takes from the lead (docs/levers.md gives each context's "
+                              "effect); the lottery fund of golden_key is flexible whatever the key says",
 }
 
 
