@@ -250,7 +250,8 @@ class ProviderTables:
         cumulative: matching cumulative shares of the contract's money, so clients are spread
             over partners in proportion to what each is paid.
         partnership_of_contract: holder partnership id of each contract id.
-        referral_to: (partnerships, domains) the partner a need is referred to, -1 none.
+        referral_to: (partnerships, localities, domains) the partner a need is referred to in each
+            place, -1 none.
 
     ``blocks`` maps a contract id to its :class:`ContractBlock`; blocks whose
     inputs have not changed are reused from ``previous`` tables built on the
@@ -284,7 +285,8 @@ class ProviderTables:
             self.members = np.full((n_c, n_l, k), -1, dtype=np.int64)
             self.cumulative = np.ones((n_c, n_l, k))
             self.partnership_of_contract = np.full(n_c, -1, dtype=np.int64)
-        self.referral_to = np.full((model.max_partnership_id() + 1, s.specialisms.shape[1]), -1, dtype=np.int64)
+        self.referral_to = np.full((model.max_partnership_id() + 1, *s.presence.shape[1:], s.specialisms.shape[1]), -1,
+                                   dtype=np.int64)
         self.blocks: dict[int, ContractBlock] = {}
         self._slots: tuple[np.ndarray, np.ndarray] | None = None  # see _by_slot
         self._fitting: tuple[bytes, np.ndarray, np.ndarray] | None = None  # see _fitting_tables
@@ -417,9 +419,13 @@ class ContractBlock:
 
 
 def _referral_row(s, members: np.ndarray) -> np.ndarray:
-    """Per domain, the first of ``members`` that serves it (-1 none): where a need is referred."""
-    spec = s.specialisms[members]
-    return np.where(spec.any(axis=0), members[np.argmax(spec, axis=0)], -1)
+    """(localities, domains): the first of ``members`` that works in the place and serves the need (-1 none).
+
+    Where a need is referred: a partner can only take clients where it works,
+    so a partnership refers to the member who serves the need in the client's place.
+    """
+    can = s.presence[members][:, :, None] & s.specialisms[members][:, None, :]  # (members, places, domains)
+    return np.where(can.any(axis=0), members[np.argmax(can, axis=0)], -1)
 
 
 def _contract_inputs(contract) -> tuple:
@@ -609,11 +615,9 @@ def serve(model: PartnershipModel) -> None:
     direct_bits = np.where(ok, cl.need_bits & s.specialism_bits[np.maximum(provider, 0)], 0).astype(np.uint8, copy=False)
     rest_bits = np.where(pship >= 0, cl.need_bits & ~direct_bits, 0).astype(np.uint8, copy=False)
     rows, doms = pairs.unpack(rest_bits)
-    tgt = referral_to[pship[rows], doms]
+    tgt = referral_to[pship[rows], cl.locality[rows], doms]  # a member who works in the client's place
     keep = (tgt >= 0) & (tgt != provider[rows])
     rows, doms, tgt = rows[keep], doms[keep], tgt[keep]
-    reachable = s.presence[tgt, cl.locality[rows]]  # a partner can only take clients where it works
-    rows, doms, tgt = rows[reachable], doms[reachable], tgt[reachable]
     co_located = model.partnerships.co_located_mask(referral_to.shape[0])
     frontline = model.network.strength(provider[rows], tgt, "frontline")
     # workers refer to partners they know (informal introductions); a full frontline tie always

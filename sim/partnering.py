@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import rules
 from .agents import Charity, overrides_rule
 from .delivery import unserved_needs
 
@@ -196,83 +197,139 @@ def reorganise(model: PartnershipModel) -> None:
     """
     if not model.scenario.partnership.enabled:
         return
-    s = model.sector
     for contract in list(model.contracts.values()):
         if not contract.commissioner.flexible or not contract.shares:
             continue
         p = contract.holder
         _fill_gap(model, contract, p)
-        work = np.array([s.contract_hours[m] + s.monitoring_hours[m] for m in contract.shares])
-        if work.sum() > 0:
-            total = sum(contract.shares.values())
-            core = model.scenario.partnership.lead_core_share
-            new = total * ((1.0 - core) * work / work.sum())
-            for (m, old), v in zip(list(contract.shares.items()), new):
-                contract.shares[m] = float(v + (core * total if m == p.lead else 0.0))
-            if p.lead not in contract.shares:
-                contract.shares[p.lead] = core * total
+        if _rebalance(model, contract, p):
             model.counters["rebalances"] += 1
 
 
-def contract_needs(model: PartnershipModel) -> np.ndarray:
-    """(contract ids, domains): how many of each contract's clients have each need (cached for the month)."""
-    cache = model.cache
-    key = (model.month, len(model.clients), model.max_contract_id())
-    if cache.get("contract_needs_key") != key:
-        cl = model.clients
-        rows = np.flatnonzero(cl.contract >= 0)
-        n_c, n_dom = model.max_contract_id() + 1, cl.needs.shape[1]
-        # one count over (contract, domain) cells: whole numbers, so the same as a weighted bincount per domain
-        flat = cl.needs[rows].ravel().nonzero()[0]  # (client, domain) needs as flat positions, row by row
-        cells = cl.contract[rows].astype(np.int64)[flat // n_dom] * n_dom + flat % n_dom
-        cache["contract_needs"] = np.bincount(cells, minlength=n_c * n_dom).reshape(n_c, n_dom).astype(np.float64)
-        cache["contract_needs_key"] = key
-    return cache["contract_needs"]
+def contract_work(model: PartnershipModel, contract, members: list[int]) -> np.ndarray:
+    """Needs of the contract's clients each of ``members`` supports: its own caseload's needs, less
+    those it refers on, and the needs referred to it, as the partnership refers them (to the member
+    who serves the need where the client lives). It is this contract's part of a member's
+    ``contract_hours``, counted in needs."""
+    from .delivery import _referral_row
+
+    s, cl = model.sector, model.clients
+    rows = np.flatnonzero((cl.contract == contract.cid) & (cl.provider >= 0))
+    work = np.zeros(len(members))
+    if rows.size == 0 or not members:
+        return work
+    index = np.full(s.n, -1, dtype=np.int64)
+    index[np.asarray(members)] = np.arange(len(members))
+    needs = cl.needs[rows]
+    provider = cl.provider[rows]
+    tgt = _referral_row(s, np.asarray(members))[cl.locality[rows]]  # (clients, domains)
+    referred = needs & ~s.specialisms[provider] & (tgt >= 0) & (tgt != provider[:, None])
+    mine = index[provider] >= 0
+    own = (needs.sum(axis=1) - referred.sum(axis=1))[mine]
+    work += np.bincount(index[provider[mine]], weights=own, minlength=len(members))
+    work += np.bincount(index[tgt[referred]], minlength=len(members))
+    return work
+
+
+def _rebalance(model: PartnershipModel, contract, p) -> bool:
+    """Move the contract's money between partners towards where its clients' work is.
+
+    As at the award (:func:`sim.tendering.split_caseload`), the lead keeps the
+    money for the specification's core case-work (``lead_core_share`` of the
+    specification's value, at most the contract's); the rest follows each
+    other member's part of the work on this contract's clients
+    (:func:`contract_work`): the clients it supports and the referrals it
+    takes. Returns whether shares moved (not before the partners have such work).
+    """
+    s = model.sector
+    partners = [m for m in contract.shares if s.alive[m] and m != p.lead]
+    work = contract_work(model, contract, partners)
+    if work.sum() <= 0:
+        return False
+    total = sum(contract.shares.values())
+    lead_money = _lead_money(model, contract, total)
+    for m in contract.shares:  # a member that has closed does no work (it leaves at the next settlement)
+        contract.shares[m] = 0.0
+    contract.shares[p.lead] = lead_money
+    for m, w in zip(partners, work):
+        contract.shares[m] = float((total - lead_money) * w / work.sum())
+    return True
+
+
+def _lead_money(model: PartnershipModel, contract, total: float) -> float:
+    """The lead's money for the specification's core case-work, as at the award: at most the contract's."""
+    return min(total, model.scenario.partnership.lead_core_share * contract.spec_value)
+
+
+def contract_place_needs(model: PartnershipModel, cids: list[int]) -> dict[int, np.ndarray]:
+    """Per contract id, a (localities, domains) count of its clients' needs in each place."""
+    s, cl = model.sector, model.clients
+    n_loc, n_dom = s.presence.shape[1], s.specialisms.shape[1]
+    ids = np.asarray(sorted(cids), dtype=np.int64)
+    rows = np.flatnonzero(np.isin(cl.contract, ids))
+    flat = cl.needs[rows].ravel().nonzero()[0]  # (client, domain) needs as flat positions, row by row
+    r = rows[flat // n_dom]
+    cells = (np.searchsorted(ids, cl.contract[r]) * n_loc + cl.locality[r].astype(np.int64)) * n_dom + flat % n_dom
+    counts = np.bincount(cells, minlength=ids.size * n_loc * n_dom).reshape(ids.size, n_loc, n_dom)
+    return {int(c): counts[k].astype(np.float64) for k, c in enumerate(ids)}
 
 
 def _fill_gap(model: PartnershipModel, contract, p) -> None:
-    """Invite a partner for the need no member serves that most of the contract's clients have (at most one a month).
+    """Invite a partner for the needs of the contract's clients that no member serves (at most one a month).
 
-    The gap is read from the clients, not only from the specification: Golden
-    Key's partnership grew as the needs its clients brought to light called for
-    new partners. Before the contract has clients, the specification's needs count.
+    The gap is read from the clients, not from the specification: Golden Key's
+    partnership grew as the needs its clients brought to light called for new
+    partners. A partner can only take clients where it works, so a candidate is
+    weighed by the needs in the gap of the clients in its places. A partner is
+    brought in only where that work takes more hours than the partnership time
+    a member adds (coordination and relationship investment). The candidates
+    are asked in order of the gap they cover, then of the lead's tie, and the
+    first who expects to carry its part joins (:func:`sim.rules.accepts_invitation`:
+    its part of the partners' money, as :func:`_rebalance` would give it,
+    against that work's cost and its coordination). It takes an equal part of
+    the money from every member until the partnership's next rebalance.
     """
-    from .tendering import charity_free_funds, coordination_cost
+    from .tendering import charity_free_funds, coordination_cost, loaded_cost
 
-    s = model.sector
+    s, sc = model.sector, model.scenario
     members = [m for m in p.members if s.alive[m]]
-    if not members or len(members) >= model.scenario.partnership.max_partners:
+    if not members or len(members) >= sc.partnership.max_partners:
         return
+    needs = contract_place_needs(model, [contract.cid])[contract.cid]  # (places, domains)
     have = s.specialisms[members].any(axis=0)
-    demand = contract_needs(model)[contract.cid] if contract.cid <= model.max_contract_id() else np.zeros(have.size)
-    if demand.sum() <= 0:
-        demand = contract.domains.astype(float)
-    gap = np.where(have, 0.0, demand)
+    gap = np.where(have[None, :], 0.0, needs)
     if gap.max() <= 0:
         return
-    missing = np.flatnonzero(gap > 0)
+    missing = np.flatnonzero(gap.sum(axis=0) > 0)
     cand = np.flatnonzero(s.alive & s.specialisms[:, missing].any(axis=1) & s.presence[:, contract.lot].any(axis=1))
     cand = cand[~np.isin(cand, members)]
     if cand.size == 0:
         return
+    # the gap's needs each could meet where it works, against the partnership time a member adds
+    reach = ((s.presence[cand].astype(np.float64) @ gap) * s.specialisms[cand]).sum(axis=1)
+    added = rules.coordination_hours(sc.partnership.coordination_hours, p.form, False) + sc.relationships.investment_hours
+    worth = reach * sc.clients.hours_per_need >= added
+    cand, reach = cand[worth], reach[worth]
+    if cand.size == 0:
+        return
     ties = model.network.strength(np.full(cand.size, p.lead), cand, "managerial")
-    # the partner who covers most of the clients' unmet needs, then the one the lead knows best
-    covers = (s.specialisms[cand][:, missing] * gap[missing]).sum(axis=1) / gap.sum()
-    order = np.argsort(-(covers + ties + 1e-9 * model.rng.random(cand.size)), kind="stable")
-    # asked in that order, the first who can afford the partnership's coordination joins
-    funds = charity_free_funds(model)[cand[order]] * (0.5 + ties[order])
-    able = np.flatnonzero(funds >= coordination_cost(model, p.form, False))
-    if able.size == 0:
+    order = np.argsort(-(reach / gap.sum() + ties + 1e-9 * model.rng.random(cand.size)), kind="stable")
+    total = sum(contract.shares.values())
+    money = (total - _lead_money(model, contract, total)) * reach[order] / (needs.sum() + reach[order])
+    cost = reach[order] * sc.clients.hours_per_need * loaded_cost(model) + coordination_cost(model, p.form, False)
+    funds = charity_free_funds(model)[cand[order]]
+    able = [k for k in range(cand.size)
+            if rules.accepts_invitation(float(funds[k]), max(float(cost[k] - money[k]), 0.0), float(ties[order[k]]))]
+    if not able:
         return
     j = int(cand[order[able[0]]])
-    share = sum(contract.shares.values()) / (len(contract.shares) + 1)
     p.add_member(j)
-    lead_share = contract.shares.get(p.lead, 0.0)
-    moved = min(share, lead_share)
-    contract.shares[p.lead] = lead_share - moved
-    contract.shares[j] = moved
+    scale = len(contract.shares) / (len(contract.shares) + 1)
+    for m in contract.shares:
+        contract.shares[m] *= scale
+    contract.shares[j] = total * (1.0 - scale)
     a, b = model.network.pairs_within(np.asarray(p.members))
-    model.network.add_contact(a, b, managerial=model.scenario.relationships.managerial_growth)
+    model.network.add_contact(a, b, managerial=sc.relationships.managerial_growth)
     model.counters["reorganisations"] += 1
 
 

@@ -87,7 +87,7 @@ def test_flexible_funder_lets_a_partnership_replace_a_lost_partner(small_scenari
             assert s.alive[new] and new in contract.holder.members
             others = [m for m in contract.holder.members if m != new and s.alive[m]]
             gap = s.specialisms[new] & ~s.specialisms[others].any(axis=0)
-            clients_need = partnering.contract_needs(model)[contract.cid] > 0
+            clients_need = partnering.contract_place_needs(model, [contract.cid])[contract.cid].sum(axis=0) > 0
             assert (gap & (clients_need | contract.domains)).any(), "it fills a need of the contract no member served"
             assert contract.shares[new] > 0
     assert replaced > 0
