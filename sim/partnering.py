@@ -197,16 +197,31 @@ def reorganise(model: PartnershipModel) -> None:
     """
     if not model.scenario.partnership.enabled:
         return
-    for contract in list(model.contracts.values()):
-        if not contract.commissioner.flexible or not contract.shares:
-            continue
+    flexible = [c for c in model.contracts.values() if c.commissioner.flexible and c.shares]
+    if not flexible:
+        return
+    # the clients of each flexible contract, found once (reorganising changes members, not clients)
+    rows = contract_rows(model, [c.cid for c in flexible])
+    needs = contract_place_needs(model, [c.cid for c in flexible], rows)
+    for contract in flexible:
         p = contract.holder
-        _fill_gap(model, contract, p)
-        if _rebalance(model, contract, p):
+        _fill_gap(model, contract, p, needs[contract.cid])
+        if _rebalance(model, contract, p, rows[contract.cid]):
             model.counters["rebalances"] += 1
 
 
-def contract_work(model: PartnershipModel, contract, members: list[int]) -> np.ndarray:
+def contract_rows(model: PartnershipModel, cids: list[int]) -> dict[int, np.ndarray]:
+    """Per contract id, the rows of its clients (ascending)."""
+    cl = model.clients
+    ids = np.asarray(sorted(cids), dtype=np.int64)
+    rows = np.flatnonzero(np.isin(cl.contract, ids))
+    order = np.argsort(cl.contract[rows], kind="stable")
+    rows = rows[order]
+    bounds = np.searchsorted(cl.contract[rows], ids, side="left"), np.searchsorted(cl.contract[rows], ids, side="right")
+    return {int(c): rows[a:b] for c, a, b in zip(ids, *bounds)}
+
+
+def contract_work(model: PartnershipModel, contract, members: list[int], rows: np.ndarray | None = None) -> np.ndarray:
     """Needs of the contract's clients each of ``members`` supports: its own caseload's needs, less
     those it refers on, and the needs referred to it, as the partnership refers them (to the member
     who serves the need where the client lives). It is this contract's part of a member's
@@ -214,7 +229,9 @@ def contract_work(model: PartnershipModel, contract, members: list[int]) -> np.n
     from .delivery import _referral_row
 
     s, cl = model.sector, model.clients
-    rows = np.flatnonzero((cl.contract == contract.cid) & (cl.provider >= 0))
+    if rows is None:
+        rows = contract_rows(model, [contract.cid])[contract.cid]
+    rows = rows[cl.provider[rows] >= 0]
     work = np.zeros(len(members))
     if rows.size == 0 or not members:
         return work
@@ -231,7 +248,7 @@ def contract_work(model: PartnershipModel, contract, members: list[int]) -> np.n
     return work
 
 
-def _rebalance(model: PartnershipModel, contract, p) -> bool:
+def _rebalance(model: PartnershipModel, contract, p, rows: np.ndarray | None = None) -> bool:
     """Move the contract's money between partners towards where its clients' work is.
 
     As at the award (:func:`sim.tendering.split_caseload`), the lead keeps the
@@ -243,7 +260,7 @@ def _rebalance(model: PartnershipModel, contract, p) -> bool:
     """
     s = model.sector
     partners = [m for m in contract.shares if s.alive[m] and m != p.lead]
-    work = contract_work(model, contract, partners)
+    work = contract_work(model, contract, partners, rows)
     if work.sum() <= 0:
         return False
     total = sum(contract.shares.values())
@@ -261,20 +278,23 @@ def _lead_money(model: PartnershipModel, contract, total: float) -> float:
     return min(total, model.scenario.partnership.lead_core_share * contract.spec_value)
 
 
-def contract_place_needs(model: PartnershipModel, cids: list[int]) -> dict[int, np.ndarray]:
-    """Per contract id, a (localities, domains) count of its clients' needs in each place."""
+def contract_place_needs(model: PartnershipModel, cids: list[int],
+                         rows: dict[int, np.ndarray] | None = None) -> dict[int, np.ndarray]:
+    """Per contract id, a (localities, domains) count of its clients' needs in each place
+    (``rows``: each contract's client rows, from :func:`contract_rows`, when the caller has them)."""
     s, cl = model.sector, model.clients
     n_loc, n_dom = s.presence.shape[1], s.specialisms.shape[1]
-    ids = np.asarray(sorted(cids), dtype=np.int64)
-    rows = np.flatnonzero(np.isin(cl.contract, ids))
-    flat = cl.needs[rows].ravel().nonzero()[0]  # (client, domain) needs as flat positions, row by row
-    r = rows[flat // n_dom]
-    cells = (np.searchsorted(ids, cl.contract[r]) * n_loc + cl.locality[r].astype(np.int64)) * n_dom + flat % n_dom
-    counts = np.bincount(cells, minlength=ids.size * n_loc * n_dom).reshape(ids.size, n_loc, n_dom)
-    return {int(c): counts[k].astype(np.float64) for k, c in enumerate(ids)}
+    if rows is None:
+        rows = contract_rows(model, cids)
+    out = {}
+    for c in cids:
+        r = rows[c]
+        cells = cl.locality[r].astype(np.int64)[:, None] * n_dom + np.arange(n_dom)
+        out[int(c)] = np.bincount(cells[cl.needs[r]], minlength=n_loc * n_dom).reshape(n_loc, n_dom).astype(np.float64)
+    return out
 
 
-def _fill_gap(model: PartnershipModel, contract, p) -> None:
+def _fill_gap(model: PartnershipModel, contract, p, needs: np.ndarray | None = None) -> None:
     """Invite a partner for the needs of the contract's clients that no member serves (at most one a month).
 
     The gap is read from the clients, not from the specification: Golden Key's
@@ -295,7 +315,8 @@ def _fill_gap(model: PartnershipModel, contract, p) -> None:
     members = [m for m in p.members if s.alive[m]]
     if not members or len(members) >= sc.partnership.max_partners:
         return
-    needs = contract_place_needs(model, [contract.cid])[contract.cid]  # (places, domains)
+    if needs is None:
+        needs = contract_place_needs(model, [contract.cid])[contract.cid]  # (places, domains)
     have = s.specialisms[members].any(axis=0)
     gap = np.where(have[None, :], 0.0, needs)
     if gap.max() <= 0:
