@@ -127,3 +127,66 @@ def test_unfunded_joint_services_join_know_how_with_access(small_scenario):
     model.run_for(24)
     assert model.counters["unfunded_formed"] == 0
     assert all(p.joint_service is None for p in model.partnerships)
+
+
+def _flexible_contracts(small_scenario, n=3, months=12):
+    """Models run under flexible funders, with each contract of two or more members; per seed."""
+    sc = small_scenario("inspire", run__burn_in=6, commissioning__flexible=True)
+    out = []
+    for seed in sim.replication_seeds(sc, n):
+        model = sim.PartnershipModel(sc, seed=seed)
+        model.run_for(months)
+        out += [(model, c) for c in model.contracts.values() if len(c.delivering) >= 2]
+    assert out
+    return out
+
+
+def test_referrals_go_to_a_partner_who_works_in_the_clients_place(small_scenario):
+    """A partnership refers a need to the member who serves it where the client lives, not only to the first."""
+    for model, contract in _flexible_contracts(small_scenario):
+        s = model.sector
+        members = np.asarray(contract.delivering)
+        row = delivery._referral_row(s, members)  # (places, domains)
+        for loc in range(s.presence.shape[1]):
+            for d in range(s.specialisms.shape[1]):
+                able = [m for m in members if s.presence[m, loc] and s.specialisms[m, d]]
+                assert row[loc, d] == (able[0] if able else -1)
+
+
+def test_flexible_rebalancing_pays_this_contracts_work_and_keeps_the_leads_core(small_scenario):
+    """After a rebalance the lead holds its core money as at the award, and the partners' money is in
+    proportion to their work on this contract's clients (work on other contracts does not count)."""
+    checked = 0
+    for model, contract in _flexible_contracts(small_scenario):
+        p = contract.holder
+        total = sum(contract.shares.values())
+        partners = [m for m in contract.shares if model.sector.alive[m] and m != p.lead]
+        work = partnering.contract_work(model, contract, partners)
+        if work.sum() <= 0:
+            continue
+        # someone's contract hours elsewhere must not move this contract's money
+        model.sector.contract_hours[partners[0]] += 1e6
+        assert partnering._rebalance(model, contract, p)
+        assert sum(contract.shares.values()) == pytest.approx(total)
+        lead_money = min(total, model.scenario.partnership.lead_core_share * contract.spec_value)
+        assert contract.shares[p.lead] == pytest.approx(lead_money)
+        got = np.array([contract.shares[m] for m in partners])
+        assert got == pytest.approx((total - lead_money) * work / work.sum())
+        checked += 1
+    assert checked >= 2
+
+
+def test_a_gap_too_small_for_a_partners_time_is_not_filled(small_scenario):
+    """Gap-filling brings a partner in only where the clients' unmet needs take more hours than the
+    partnership time a member adds; with that time made huge, nobody joins."""
+    costly = small_scenario("baseline", run__burn_in=6, commissioning__flexible=True, relationships__investment_hours=200.0)
+    cheap = small_scenario("baseline", run__burn_in=6, commissioning__flexible=True)
+    joined = {}
+    for name, sc in (("costly", costly), ("cheap", cheap)):
+        joined[name] = 0
+        for seed in sim.replication_seeds(sc, 4):
+            model = sim.PartnershipModel(sc, seed=seed)
+            before = model.counters["reorganisations"]
+            model.run_for(24)
+            joined[name] += model.counters["reorganisations"] - before
+    assert joined["costly"] == 0 < joined["cheap"]
