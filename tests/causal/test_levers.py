@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import os
 
+import pandas as pd
 import pytest
 
 from sim.experiments import levers
 
-SEEDS = 12
-#: Levers whose effect is small against the spread between runs get more paired seeds (the power to see
-#: it), never a weaker test: flexibility moves joined-up support by about half a point in the regions,
-#: where a paired difference varies by about a point from seed to seed, so 12 seeds see it only at times.
-SEEDS_FOR: dict[str, int] = {"commissioning.flexible": 24}
+SEEDS = 12  # paired seeds per cell; a lever with a small effect has more (``Lever.seeds``, the power to see it)
 MONTHS = 60  # flexibility and co-location act through ties and reorganisation that take years to build
 WINDOW = 24  # each run's value: its mean over the last two years
 TESTED = [lv for lv in levers.REPORT_LEVERS if not lv.key.startswith("funding.")]
@@ -33,8 +30,8 @@ def runs():
         pytest.skip("full statistical suite: set PARTNERSIM_STATISTICAL=1 to run it")
     metrics = sorted({m for lv in TESTED for m in lv.expect})
     out = {}
-    for n in sorted({SEEDS_FOR.get(lv.key, SEEDS) for lv in TESTED}):
-        group = [lv for lv in TESTED if SEEDS_FOR.get(lv.key, SEEDS) == n]
+    for n in sorted({max(SEEDS, lv.seeds) for lv in TESTED}):
+        group = [lv for lv in TESTED if max(SEEDS, lv.seeds) == n]
         cells = [(ctx, {lv.key: v}) for lv in group for ctx in levers.CONTEXTS for v in (lv.low, lv.high)]
         frame = levers.run_cells(cells, n, months=MONTHS, metrics=metrics, window=WINDOW)
         out.update({lv.key: (cells, frame) for lv in group})
@@ -88,3 +85,14 @@ def test_statutory_engagement_smoke():
     cells = [("baseline", {lever.key: lever.low}), ("baseline", {lever.key: lever.high})]
     frame = levers.run_cells(cells, 6, months=24, metrics=("joined_up_share",))
     assert levers.holds(frame[frame["cell"] == 0], frame[frame["cell"] == 1], "joined_up_share", 1)
+
+
+def test_extending_runs_with_more_seeds_gives_the_runs_of_all_seeds():
+    """A lever with more seeds extends saved runs (the atlas's ``--complete``): seeds from the ``first`` on are
+    the same runs as in one run of all of them, so a table can grow without re-running what it has."""
+    cells = [("baseline", {"commissioning.flexible": False})]
+    whole = levers.run_cells(cells, 3, months=2, metrics=("joined_up_share",), window=1, workers=1)
+    part = levers.run_cells(cells, 2, months=2, metrics=("joined_up_share",), window=1, workers=1)
+    rest = levers.run_cells(cells, 1, months=2, metrics=("joined_up_share",), window=1, workers=1, first=2)
+    joined = pd.concat([part, rest], ignore_index=True)
+    pd.testing.assert_frame_equal(whole, joined)
