@@ -20,7 +20,8 @@ import numpy as np
 
 from . import rules
 from .agents import Charity, overrides_rule
-from .delivery import unserved_needs
+from .clients import POPCOUNT
+from .delivery import _MASK_HAS, unserved_needs
 
 from .rules import coordination_hours, horizon_factor, partnership_form, search_chance  # noqa: F401  (pure rules, re-exported)
 
@@ -212,13 +213,21 @@ def reorganise(model: PartnershipModel) -> None:
 
 def contract_rows(model: PartnershipModel, cids: list[int]) -> dict[int, np.ndarray]:
     """Per contract id, the rows of its clients (ascending)."""
-    cl = model.clients
+    contract = model.clients.contract
+    if len(cids) == 1:
+        return {int(cids[0]): np.flatnonzero(contract == cids[0])}
     ids = np.asarray(sorted(cids), dtype=np.int64)
-    rows = np.flatnonzero(np.isin(cl.contract, ids))
-    order = np.argsort(cl.contract[rows], kind="stable")
-    rows = rows[order]
-    bounds = np.searchsorted(cl.contract[rows], ids, side="left"), np.searchsorted(cl.contract[rows], ids, side="right")
+    rows = np.flatnonzero(np.isin(contract, ids))
+    rows = rows[np.argsort(contract[rows], kind="stable")]
+    bounds = np.searchsorted(contract[rows], ids, side="left"), np.searchsorted(contract[rows], ids, side="right")
     return {int(c): rows[a:b] for c, a, b in zip(ids, *bounds)}
+
+
+def _place_mask_counts(locality: np.ndarray, masks: np.ndarray, n_loc: int, n_dom: int) -> np.ndarray:
+    """(localities, domains): how many of the clients in each place have each domain in their need ``masks``
+    (whole numbers: one count per place and mask, then the domains each mask holds)."""
+    per_mask = np.bincount(locality.astype(np.int64) * 256 + masks, minlength=n_loc * 256).reshape(n_loc, 256)
+    return per_mask @ _MASK_HAS[:, :n_dom]
 
 
 def contract_work(model: PartnershipModel, contract, members: list[int], rows: np.ndarray | None = None) -> np.ndarray:
@@ -237,14 +246,19 @@ def contract_work(model: PartnershipModel, contract, members: list[int], rows: n
         return work
     index = np.full(s.n, -1, dtype=np.int64)
     index[np.asarray(members)] = np.arange(len(members))
-    needs = cl.needs[rows]
-    provider = cl.provider[rows]
-    tgt = _referral_row(s, np.asarray(members))[cl.locality[rows]]  # (clients, domains)
-    referred = needs & ~s.specialisms[provider] & (tgt >= 0) & (tgt != provider[:, None])
+    n_loc, n_dom = s.presence.shape[1], s.specialisms.shape[1]
+    provider, loc = cl.provider[rows], cl.locality[rows]
+    tgt = _referral_row(s, np.asarray(members))  # (places, domains): who takes a referral there (never the
+    # provider: a need is referred only if the provider does not serve it, and the target does)
+    rest = cl.need_bits[rows] & ~s.specialism_bits[provider]  # needs outside the provider's specialisms
+    routed = (((tgt >= 0).astype(np.int64) << np.arange(n_dom)).sum(axis=1)).astype(np.uint8)  # per place
+    referred = rest & routed[loc]
+    own = POPCOUNT[cl.need_bits[rows]].astype(np.int64) - POPCOUNT[referred]
     mine = index[provider] >= 0
-    own = (needs.sum(axis=1) - referred.sum(axis=1))[mine]
-    work += np.bincount(index[provider[mine]], weights=own, minlength=len(members))
-    work += np.bincount(index[tgt[referred]], minlength=len(members))
+    work += np.bincount(index[provider[mine]], weights=own[mine], minlength=len(members))
+    taken = _place_mask_counts(loc, referred, n_loc, n_dom)  # (places, domains) referrals routed
+    has = tgt >= 0
+    work += np.bincount(index[tgt[has]], weights=taken[has], minlength=len(members))
     return work
 
 
@@ -286,12 +300,8 @@ def contract_place_needs(model: PartnershipModel, cids: list[int],
     n_loc, n_dom = s.presence.shape[1], s.specialisms.shape[1]
     if rows is None:
         rows = contract_rows(model, cids)
-    out = {}
-    for c in cids:
-        r = rows[c]
-        cells = cl.locality[r].astype(np.int64)[:, None] * n_dom + np.arange(n_dom)
-        out[int(c)] = np.bincount(cells[cl.needs[r]], minlength=n_loc * n_dom).reshape(n_loc, n_dom).astype(np.float64)
-    return out
+    return {int(c): _place_mask_counts(cl.locality[rows[c]], cl.need_bits[rows[c]], n_loc, n_dom).astype(np.float64)
+            for c in cids}
 
 
 def _fill_gap(model: PartnershipModel, contract, p, needs: np.ndarray | None = None) -> None:
