@@ -755,10 +755,25 @@ def waiting_list_hours(model: PartnershipModel, waiting: np.ndarray) -> np.ndarr
     masks_here = np.bincount(cl.locality[rows].astype(np.int64) * 256 + cl.need_bits[rows], minlength=n_loc * 256)
     need = (masks_here.reshape(n_loc, 256) @ _MASK_HAS[:, :n_dom]).astype(np.float64)
     size = np.where(s.alive, s.staff_hours + s.volunteer_hours, 0.0)
-    here = s.presence * size[:, None]  # (charities, places) hours of each charity present
-    capacity = here.T @ s.specialisms  # (places, domains): hours able to take it
+    # over the (charity, place) pairs where a charity is present (few of all pairs): its hours there
+    who, where = _presence_pairs(model)
+    hours = size[who]
+    spec = s.specialisms[who]  # (pairs, domains)
+    capacity = np.stack([np.bincount(where, weights=hours * spec[:, d], minlength=n_loc) for d in range(n_dom)],
+                        axis=1)  # (places, domains): hours able to take it
     per_hour = np.where(capacity > 0, need / np.maximum(capacity, 1e-9), 0.0)
-    return ((here @ per_hour) * s.specialisms).sum(axis=1) * model.scenario.clients.hours_per_need
+    seen = (per_hour[where] * spec).sum(axis=1) * hours  # each pair's part of the waiting need
+    return np.bincount(who, weights=seen, minlength=s.n) * model.scenario.clients.hours_per_need
+
+
+def _presence_pairs(model: PartnershipModel) -> tuple[np.ndarray, np.ndarray]:
+    """(charities, places) of every place a charity works in, charity by charity (cached while presence is unchanged)."""
+    s, cache = model.sector, model.cache
+    key = s.presence.tobytes()
+    if cache.get("presence_pairs_key") != key:
+        cache["presence_pairs"] = s.presence.nonzero()
+        cache["presence_pairs_key"] = key
+    return cache["presence_pairs"]
 
 
 def _continuity(model: PartnershipModel, rows: np.ndarray, old_provider: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
