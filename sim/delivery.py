@@ -755,14 +755,14 @@ def waiting_list_hours(model: PartnershipModel, waiting: np.ndarray) -> np.ndarr
     masks_here = np.bincount(cl.locality[rows].astype(np.int64) * 256 + cl.need_bits[rows], minlength=n_loc * 256)
     need = (masks_here.reshape(n_loc, 256) @ _MASK_HAS[:, :n_dom]).astype(np.float64)
     size = np.where(s.alive, s.staff_hours + s.volunteer_hours, 0.0)
-    # over the (charity, place) pairs where a charity is present (few of all pairs): its hours there
+    # over the (charity, place) pairs where a charity is present (few of all pairs), by its specialisms' mask
     who, where = _presence_pairs(model)
     hours = size[who]
-    spec = s.specialisms[who]  # (pairs, domains)
-    capacity = np.stack([np.bincount(where, weights=hours * spec[:, d], minlength=n_loc) for d in range(n_dom)],
-                        axis=1)  # (places, domains): hours able to take it
+    cell = where.astype(np.int64) * 256 + s.specialism_bits[who]
+    has = _MASK_HAS[:, :n_dom]
+    capacity = np.bincount(cell, weights=hours, minlength=n_loc * 256).reshape(n_loc, 256) @ has  # (places, domains)
     per_hour = np.where(capacity > 0, need / np.maximum(capacity, 1e-9), 0.0)
-    seen = (per_hour[where] * spec).sum(axis=1) * hours  # each pair's part of the waiting need
+    seen = (per_hour @ has.T).ravel()[cell] * hours  # each pair's part: its place's need per hour, over its specialisms
     return np.bincount(who, weights=seen, minlength=s.n) * model.scenario.clients.hours_per_need
 
 
