@@ -270,7 +270,10 @@ def _rebalance(model: PartnershipModel, contract, p, rows: np.ndarray | None = N
     specification's value, at most the contract's); the rest follows each
     other member's part of the work on this contract's clients
     (:func:`contract_work`): the clients it supports and the referrals it
-    takes. Returns whether shares moved (not before the partners have such work).
+    takes. The routing is among the partners only (the lead left out), so a
+    need the lead would take counts at the next partner who serves it there,
+    or at the client's provider: a simplification the ODD states (7.3).
+    Returns whether shares moved (not before the partners have such work).
     """
     s = model.sector
     partners = [m for m in contract.shares if s.alive[m] and m != p.lead]
