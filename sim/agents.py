@@ -109,6 +109,15 @@ class Charity(mesa.Agent):
         absorbed = m.scenario.partnership.subsidy_tolerance * expected_share * lot.cost
         return rules.accepts_invitation(float(charity_free_funds(m)[self.index]), max(cost - absorbed, 0.0), lead_tie)
 
+    def joins_partnership(self, contract, money: float, cost: float, lead_tie: float) -> bool:
+        """Whether to join a running contract's partnership under a flexible funder, for the work in a gap
+        that would bring it ``money`` a month and cost it ``cost`` (its coordination included)
+        (:func:`sim.rules.accepts_invitation`, with no shortfall beyond what the money does not pay)."""
+        from .tendering import charity_free_funds
+
+        funds = float(charity_free_funds(self.model)[self.index])
+        return rules.accepts_invitation(funds, max(cost - money, 0.0), lead_tie)
+
     def accepts_share(self, lot, share: float, funds: float, cost: float) -> bool:
         """Whether to deliver ``share`` of a contract's work that would cost it ``cost`` a month of its own money
         (:func:`sim.rules.accepts_share`)."""

@@ -316,7 +316,7 @@ class ProviderTables:
         for pid, members in informal_now:
             row = informal.get(members)
             if row is None:
-                row = _referral_row(s, np.asarray(members))
+                row = referral_row(s, np.asarray(members))
             self.informal[members] = row
             self.referral_to[pid] = row
 
@@ -415,10 +415,10 @@ class ContractBlock:
         cum = np.cumsum(weight, axis=0) / total
         self.members = np.where(weight.T > 0, delivering[None, :], -1)  # (places, members)
         self.cumulative = cum.T
-        self.referral = _referral_row(s, delivering)
+        self.referral = referral_row(s, delivering)
 
 
-def _referral_row(s, members: np.ndarray) -> np.ndarray:
+def referral_row(s, members: np.ndarray) -> np.ndarray:
     """(localities, domains): the first of ``members`` that works in the place and serves the need (-1 none).
 
     Where a need is referred: a partner can only take clients where it works,

@@ -21,7 +21,7 @@ import numpy as np
 from . import rules
 from .agents import Charity, overrides_rule
 from .clients import POPCOUNT
-from .delivery import _MASK_HAS, unserved_needs
+from .delivery import _MASK_HAS, referral_row, unserved_needs
 
 from .rules import coordination_hours, horizon_factor, partnership_form, search_chance  # noqa: F401  (pure rules, re-exported)
 
@@ -235,8 +235,6 @@ def contract_work(model: PartnershipModel, contract, members: list[int], rows: n
     those it refers on, and the needs referred to it, as the partnership refers them (to the member
     who serves the need where the client lives). It is this contract's part of a member's
     ``contract_hours``, counted in needs."""
-    from .delivery import _referral_row
-
     s, cl = model.sector, model.clients
     if rows is None:
         rows = contract_rows(model, [contract.cid])[contract.cid]
@@ -248,7 +246,7 @@ def contract_work(model: PartnershipModel, contract, members: list[int], rows: n
     index[np.asarray(members)] = np.arange(len(members))
     n_loc, n_dom = s.presence.shape[1], s.specialisms.shape[1]
     provider, loc = cl.provider[rows], cl.locality[rows]
-    tgt = _referral_row(s, np.asarray(members))  # (places, domains): who takes a referral there (never the
+    tgt = referral_row(s, np.asarray(members))  # (places, domains): who takes a referral there (never the
     # provider: a need is referred only if the provider does not serve it, and the target does)
     rest = cl.need_bits[rows] & ~s.specialism_bits[provider]  # needs outside the provider's specialisms
     routed = (((tgt >= 0).astype(np.int64) << np.arange(n_dom)).sum(axis=1)).astype(np.uint8)  # per place
@@ -317,12 +315,12 @@ def _fill_gap(model: PartnershipModel, contract, p, needs: np.ndarray | None = N
     brought in only where that work takes more hours than the partnership time
     a member adds (coordination and relationship investment). The candidates
     are asked in order of the gap they cover, then of the lead's tie, and the
-    first who expects to carry its part joins (:func:`sim.rules.accepts_invitation`:
+    first who expects to carry its part joins (:meth:`~sim.agents.Charity.joins_partnership`:
     its part of the partners' money, as :func:`_rebalance` would give it,
     against that work's cost and its coordination). It takes an equal part of
     the money from every member until the partnership's next rebalance.
     """
-    from .tendering import charity_free_funds, coordination_cost, loaded_cost
+    from .tendering import coordination_cost, loaded_cost
 
     s, sc = model.sector, model.scenario
     members = [m for m in p.members if s.alive[m]]
@@ -351,12 +349,12 @@ def _fill_gap(model: PartnershipModel, contract, p, needs: np.ndarray | None = N
     total = sum(contract.shares.values())
     money = (total - _lead_money(model, contract, total)) * reach[order] / (needs.sum() + reach[order])
     cost = reach[order] * sc.clients.hours_per_need * loaded_cost(model) + coordination_cost(model, p.form, False)
-    funds = charity_free_funds(model)[cand[order]]
-    able = [k for k in range(cand.size)
-            if rules.accepts_invitation(float(funds[k]), max(float(cost[k] - money[k]), 0.0), float(ties[order[k]]))]
-    if not able:
+    # asked in that order; the first who accepts joins (each charity decides by its own class's rule)
+    j = next((int(cand[order[k]]) for k in range(cand.size)
+              if model.charity(int(cand[order[k]])).joins_partnership(contract, float(money[k]), float(cost[k]),
+                                                                        float(ties[order[k]]))), None)
+    if j is None:
         return
-    j = int(cand[order[able[0]]])
     p.add_member(j)
     scale = len(contract.shares) / (len(contract.shares) + 1)
     for m in contract.shares:

@@ -146,7 +146,7 @@ def test_referrals_go_to_a_partner_who_works_in_the_clients_place(small_scenario
     for model, contract in _flexible_contracts(small_scenario):
         s = model.sector
         members = np.asarray(contract.delivering)
-        row = delivery._referral_row(s, members)  # (places, domains)
+        row = delivery.referral_row(s, members)  # (places, domains)
         for loc in range(s.presence.shape[1]):
             for d in range(s.specialisms.shape[1]):
                 able = [m for m in members if s.presence[m, loc] and s.specialisms[m, d]]
@@ -176,17 +176,44 @@ def test_flexible_rebalancing_pays_this_contracts_work_and_keeps_the_leads_core(
     assert checked >= 2
 
 
+class Refuser(sim.Charity):
+    """Never joins a running partnership; records who was asked."""
+
+    asked: list[int] = []
+
+    def joins_partnership(self, contract, money: float, cost: float, lead_tie: float) -> bool:
+        type(self).asked.append(self.index)
+        return False
+
+
+def _reorganisations(sc, seeds=4, months=24, charity_cls=sim.Charity) -> int:
+    joined = 0
+    for seed in sim.replication_seeds(sc, seeds):
+        model = sim.PartnershipModel(sc, seed=seed, charity_cls=charity_cls)
+        before = model.counters["reorganisations"]
+        model.run_for(months)
+        joined += model.counters["reorganisations"] - before
+    return joined
+
+
+def test_gap_filling_asks_each_charity_by_its_own_rule(small_scenario):
+    """The invitation to a running partnership is the charity's decision (an overridable method): charities
+    that refuse are asked, and nobody joins."""
+    sc = small_scenario("baseline", run__burn_in=6, commissioning__flexible=True)
+    assert _reorganisations(sc) > 0
+    Refuser.asked = []
+    assert _reorganisations(sc, charity_cls=Refuser) == 0
+    assert Refuser.asked
+
+
 def test_a_gap_too_small_for_a_partners_time_is_not_filled(small_scenario):
     """Gap-filling brings a partner in only where the clients' unmet needs take more hours than the
-    partnership time a member adds; with that time made huge, nobody joins."""
-    costly = small_scenario("baseline", run__burn_in=6, commissioning__flexible=True, relationships__investment_hours=200.0)
+    partnership time a member adds: with that time made huge, nobody is even asked, although gaps remain."""
     cheap = small_scenario("baseline", run__burn_in=6, commissioning__flexible=True)
-    joined = {}
-    for name, sc in (("costly", costly), ("cheap", cheap)):
-        joined[name] = 0
-        for seed in sim.replication_seeds(sc, 4):
-            model = sim.PartnershipModel(sc, seed=seed)
-            before = model.counters["reorganisations"]
-            model.run_for(24)
-            joined[name] += model.counters["reorganisations"] - before
-    assert joined["costly"] == 0 < joined["cheap"]
+    costly = small_scenario("baseline", run__burn_in=6, commissioning__flexible=True, relationships__investment_hours=200.0)
+    Refuser.asked = []  # refusers: asked, never joining, so both runs see the gaps the clients leave
+    _reorganisations(costly, charity_cls=Refuser)
+    assert not Refuser.asked, "a candidate was asked although its work is less than its partnership time"
+    Refuser.asked = []
+    _reorganisations(cheap, charity_cls=Refuser)
+    assert Refuser.asked, "with the usual partnership time, the same gaps bring invitations"
