@@ -268,14 +268,16 @@ def _rebalance(model: PartnershipModel, contract, p, rows: np.ndarray | None = N
     specification's value, at most the contract's); the rest follows each
     other member's part of the work on this contract's clients
     (:func:`contract_work`): the clients it supports and the referrals it
-    takes. The routing is among the partners only (the lead left out), so a
-    need the lead would take counts at the next partner who serves it there,
-    or at the client's provider: a simplification the ODD states (7.3).
-    Returns whether shares moved (not before the partners have such work).
+    takes, routed among every operating member as the partnership routes
+    them, the lead included (a need the lead takes is the lead's work, paid
+    from its core money). Returns whether shares moved (not before the
+    partners have such work).
     """
     s = model.sector
-    partners = [m for m in contract.shares if s.alive[m] and m != p.lead]
-    work = contract_work(model, contract, partners, rows)
+    members = [m for m in contract.shares if s.alive[m]]
+    work_all = contract_work(model, contract, members, rows)
+    partners = [m for m in members if m != p.lead]
+    work = work_all[[i for i, m in enumerate(members) if m != p.lead]]
     if work.sum() <= 0:
         return False
     total = sum(contract.shares.values())

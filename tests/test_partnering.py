@@ -155,13 +155,15 @@ def test_referrals_go_to_a_partner_who_works_in_the_clients_place(small_scenario
 
 def test_flexible_rebalancing_pays_this_contracts_work_and_keeps_the_leads_core(small_scenario):
     """After a rebalance the lead holds its core money as at the award, and the partners' money is in
-    proportion to their work on this contract's clients (work on other contracts does not count)."""
+    proportion to their work on this contract's clients, routed among every member, the lead included
+    (work on other contracts does not count)."""
     checked = 0
     for model, contract in _flexible_contracts(small_scenario):
         p = contract.holder
         total = sum(contract.shares.values())
-        partners = [m for m in contract.shares if model.sector.alive[m] and m != p.lead]
-        work = partnering.contract_work(model, contract, partners)
+        members = [m for m in contract.shares if model.sector.alive[m]]
+        partners = [m for m in members if m != p.lead]
+        work = partnering.contract_work(model, contract, members)[[m != p.lead for m in members]]
         if work.sum() <= 0:
             continue
         # someone's contract hours elsewhere must not move this contract's money
@@ -174,6 +176,24 @@ def test_flexible_rebalancing_pays_this_contracts_work_and_keeps_the_leads_core(
         assert got == pytest.approx((total - lead_money) * work / work.sum())
         checked += 1
     assert checked >= 2
+
+
+def test_a_need_the_lead_takes_is_not_a_partners_work(small_scenario):
+    """Routed with the lead, referrals the lead takes count as the lead's work: no partner's work grows,
+    and where the lead serves a need a partner also serves, the partners' work is smaller than if the
+    lead were left out of the routing."""
+    smaller = 0
+    for model, contract in _flexible_contracts(small_scenario):
+        lead = contract.holder.lead
+        members = [m for m in contract.shares if model.sector.alive[m]]
+        if lead not in members or len(members) < 2:
+            continue
+        members = [lead] + [m for m in members if m != lead]  # the lead first: it takes what it serves
+        with_lead = partnering.contract_work(model, contract, members)[1:]
+        without = partnering.contract_work(model, contract, members[1:])
+        assert np.all(with_lead <= without + 1e-9)
+        smaller += with_lead.sum() < without.sum()
+    assert smaller >= 1
 
 
 class Refuser(sim.Charity):
