@@ -178,6 +178,13 @@ def assemble(model: PartnershipModel, lead: int, lot: Lot, taken: set[int], will
     the lead subcontracts for capacity, adds most hours; charities the members
     know (managerial ties) first. The invited charity accepts or refuses
     (:meth:`~sim.agents.Charity.accepts_invitation`).
+
+    Money buys capacity: the partners' money (the contract's value beyond the
+    lead's core money) funds posts, at the loaded hourly cost, whoever
+    delivers it. So partners are sought for capacity only for the work the
+    money does not fund, which must come from partners' existing hours: a
+    fully funded contract needs partners for its places and needs, not for
+    its hours.
     """
     s, p = model.sector, model.scenario.partnership
     members = list(start or [lead])
@@ -192,7 +199,8 @@ def assemble(model: PartnershipModel, lead: int, lot: Lot, taken: set[int], will
     spec = s.specialisms[cand][:, lot.domains]
     need_hours = lot.caseload * model.mean_needs * model.scenario.clients.hours_per_need
     sub = model.charity(lead).subcontract_share(lot, float(s.staff_hours[lead]), need_hours)
-    hours_wanted = sub * need_hours
+    # the partners' money funds posts (:func:`funded_partner_hours`); only the rest must come from their staff
+    hours_wanted = max(sub * need_hours - funded_partner_hours(model, lot), 0.0) if sub > 0 else 0.0
     refused = np.zeros(cand.size, dtype=bool)
     # the lead's estimate of the partners the bid needs: one per missing need or place, or for capacity
     have_loc0 = s.presence[members][:, lot.places].any(axis=0)
@@ -231,6 +239,14 @@ def assemble(model: PartnershipModel, lead: int, lot: Lot, taken: set[int], will
         if cand.size == 0:
             break
     return members
+
+
+def funded_partner_hours(model: PartnershipModel, lot: Lot) -> float:
+    """Staff hours a month the partners' money (the lot's value beyond the lead's core money, as at the award
+    in :func:`split_caseload`) pays for at the loaded hourly cost: posts the contract funds."""
+    core = model.scenario.partnership.lead_core_share
+    rest = lot.value - min(lot.value, core * lot.spec_value)
+    return max(rest, 0.0) / loaded_cost(model)
 
 
 # --------------------------------------------------------------- process
