@@ -184,3 +184,35 @@ def test_no_contract_is_awarded_at_zero_value(small_scenario):
     # ... while the same region with money does award them
     paid = run_model(small_scenario(run__burn_in=6), sim.replication_seeds(sc, 1)[0])
     assert paid.monthly_frame()["contracts_active"].min() > 0
+
+
+def test_partners_money_funds_posts(small_scenario):
+    """The partners' money (the value beyond the lead's core money, as at the award) pays for staff hours
+    at the loaded hourly cost: the hours a lead need not find in partners' existing staff."""
+    model = sim.PartnershipModel(small_scenario("inspire", run__burn_in=0), seed=1)
+    commissioner = next(iter(model.commissioners))
+    lot = tendering.offer(model, commissioner, 0, None)
+    core = model.scenario.partnership.lead_core_share
+    expected = (lot.value - min(lot.value, core * lot.spec_value)) / tendering.loaded_cost(model)
+    assert tendering.funded_partner_hours(model, lot) == pytest.approx(expected)
+    assert expected > 0
+
+
+def test_a_fully_funded_contract_recruits_no_partners_for_capacity(small_scenario):
+    """Money buys capacity: when the contract pays the full cost of its caseload, a lead seeks partners for
+    the places and needs it lacks, not for hours, so its partnership is smaller than under a contract that
+    pays 80% of the cost, whose unfunded part must come from partners' own staff (Inspire's partnership had
+    five members, each a specialist)."""
+
+    def sizes(coverage: float) -> list[int]:
+        out = []
+        for seed in sim.replication_seeds(small_scenario("inspire"), 8):
+            sc = small_scenario("inspire", run__burn_in=0, commissioning__cost_coverage=coverage)
+            model = sim.PartnershipModel(sc, seed=seed)
+            model.run_for(2)
+            out += [len(c.shares) for c in model.contracts.values()]
+        return out
+
+    full, partial = sizes(1.0), sizes(0.8)
+    assert full and partial
+    assert greater(partial, full) < ALPHA
