@@ -54,7 +54,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ..calibration import TARGETS, Target, distance, produced
 from ..runner import derive_seed, package_versions
 from ..scenario import ScenarioError, apply_overrides, build_scenario, load_scenario
-from .design import EXPERIMENT_DIR, ExperimentError, _coerce, _flatten, _scenario_path, resolve_experiment_path
+from .design import (EXPERIMENT_DIR, ExperimentError, _coerce, _flatten, _scenario_path, resolve_experiment_path,
+                     shown_source)
 
 DB_NAME = "calibration.db"
 POSTERIOR_NAME = "posterior.parquet"
@@ -504,7 +505,7 @@ def calibrate(cal: Calibration, out_dir: str | Path, workers: int | None = None,
     s = cal.settings
     simulator = ScenarioSimulator(cal.scenario, list(cal.priors), sorted({t.metric for t in have}), s.seeds, s.seed)
     extra = {
-        "calibration": {"source": cal.source, "name": cal.name, **cal.resolved()},
+        "calibration": {"source": shown_source(cal.source), "name": cal.name, **cal.resolved()},
         "seeds": {"per_simulation": s.seeds, "base_seed": s.seed,
                   "rule": "derive_seed(base_seed, 'calibrate', json of the particle's overrides, replication)"},
         "targets_not_produced": [t.name for t in missing],

@@ -203,7 +203,7 @@ class Experiment:
     def resolved(self) -> dict:
         """The experiment as resolved: settings, levers, points, and each base scenario in full."""
         return {
-            "source": self.source,
+            "source": shown_source(self.source),
             "name": self.name,
             "experiment": self.settings.model_dump(mode="json"),
             "set": self.fixed,
@@ -307,6 +307,18 @@ def resolve_experiment_path(name: str | Path) -> Path:
         if c.is_file():
             return c.resolve()
     raise ExperimentError(str(name), "", "file not found (give a path, or a name from the experiments folder)")
+
+
+def shown_source(source: str) -> str:
+    """An experiment file as manifests name it: relative to the working folder when it is inside it,
+    else its file name, so that a committed manifest names no folder of the machine it ran on."""
+    path = Path(source)
+    if not path.is_absolute():
+        return source
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.name
 
 
 def load_experiment(name: str | Path | dict, source: str | None = None) -> Experiment:

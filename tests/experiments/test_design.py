@@ -109,3 +109,15 @@ def test_every_shipped_experiment_loads_without_a_warning(name):
         warnings.simplefilter("error", ExperimentWarning)
         exp = load_experiment(name)
     assert exp.n_runs > 0
+
+
+def test_manifests_name_no_folder_of_the_machine(tmp_path, monkeypatch):
+    """A manifest names its experiment file relative to the working folder, or by its file name alone."""
+    from sim.experiments.design import shown_source
+
+    inside = tmp_path / "experiments" / "sweep.toml"
+    monkeypatch.chdir(tmp_path)
+    assert shown_source(str(inside)) == "experiments/sweep.toml"
+    assert shown_source("experiments/sweep.toml") == "experiments/sweep.toml"
+    elsewhere = tmp_path.parent / "other" / "sweep.toml"
+    assert shown_source(str(elsewhere)) == "sweep.toml"
