@@ -655,9 +655,12 @@ def serve(model: PartnershipModel) -> None:
     got = rng.random(d_rows.size) < ratio[provider[d_rows]] * attend[d_rows]
     met = as_bits(d_rows[got], d_doms[got], n)
     # on separate sites a referred client must also get to the partner's site: attendance applies again
-    # (Inspire before 2012: "service users were required to attend different locations")
+    # (Inspire before 2012: "service users were required to attend different locations"; on one site staff
+    # "could informally introduce service users to other relevant specialists directly rather than simply
+    # booking appointments for them"). A referral succeeds when the partner takes it and the client gets there.
     second_site = np.where(co_located[pship[rows]], 1.0, attend[rows])
-    by_partner = referred & (rng.random(rows.size) < ratio[tgt] * attend[rows] * second_site)
+    arrived = referred & (rng.random(rows.size) < second_site)
+    by_partner = arrived & (rng.random(rows.size) < ratio[tgt] * attend[rows])
     met |= as_bits(rows[by_partner], doms[by_partner], n)
 
     # key work: hours left after specialist work go to clients' other needs, less effectively
@@ -726,7 +729,7 @@ def serve(model: PartnershipModel) -> None:
         needs=int(counts.sum()), met=int(met_counts.sum()), multi=int(np.count_nonzero(multi)),
         joined_up=int(np.count_nonzero(cl.joined_up)), demand_hours=float(counts.sum() * hpn),
         waiting=int(np.count_nonzero(waiting)),
-        referrals=int(rows.size), referrals_ok=int(np.count_nonzero(referred)),
+        referrals=int(rows.size), referrals_ok=int(np.count_nonzero(arrived)),
         transfer_needs=int(counts[moved].sum()), transfer_met=int(met_counts[moved].sum()),
     )
     # track record follows how well each charity's clients are served

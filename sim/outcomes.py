@@ -268,7 +268,9 @@ DEFAULT_METRICS = MetricSet([
            label="Needs met", compute=lambda v: _share(v.stats.get("met", 0), v.stats.get("needs", 0))),
     Metric("joined_up_share", "Share of clients with several needs who get support for all of them", **_S, direction=1,
            label="Joined-up support", compute=lambda v: _share(v.stats.get("joined_up", 0), v.stats.get("multi", 0))),
-    Metric("referral_success_rate", "Share of referrals to a partner that succeeded this month", **_S, direction=1,
+    Metric("referral_success_rate",
+           "Share of referrals to a partner that succeeded this month: the partner took the client on and the "
+           "client got there", **_S, direction=1,
            label="Successful referrals",
            compute=lambda v: _share(v.stats.get("referrals_ok", 0), v.stats.get("referrals", 0))),
     Metric("continuity_on_transfer",

@@ -186,7 +186,7 @@ class Relationships(_Section):
 
 class Clients(_Section):
     reoffending_annual: float = Field(0.3, ge=0.0, le=1.0, description="Annual proven reoffending of a client none of whose needs is met; with the support clients get, the clients' rate is about a quarter (Ministry of Justice; calibrated)")
-    support_effect: float = Field(0.3, ge=0.0, le=1.0, description="Relative cut in reoffending when all of a client's needs are met; sets the gap between joined-up and partial support (women's centres, Justice Data Lab: 1-9 points; calibrated)")
+    support_effect: float = Field(0.27, ge=0.0, le=1.0, description="Relative cut in reoffending when all of a client's needs are met; sets the gap between joined-up and partial support (women's centres, Justice Data Lab: 1-9 points; calibrated)")
     breach_monthly: float = Field(0.01, ge=0.0, le=1.0, description="Monthly chance of breach for a disengaged client on a court order (Inspire: 3 breaches in 40 orders)")
     hours_per_need: float = Field(3.0, gt=0.0, le=100.0, description="Staff hours a month to support one need of one client")
     referral_base: float = Field(0.35, ge=0.0, le=1.0, description="Chance that a referral to a partner succeeds with no frontline tie, on separate sites")
