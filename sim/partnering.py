@@ -206,7 +206,7 @@ def reorganise(model: PartnershipModel) -> None:
     needs = contract_place_needs(model, [c.cid for c in flexible], rows)
     for contract in flexible:
         p = contract.holder
-        _fill_gap(model, contract, p, needs[contract.cid])
+        _fill_gap(model, contract, p, needs[contract.cid], rows[contract.cid])
         if _rebalance(model, contract, p, rows[contract.cid]):
             model.counters["rebalances"] += 1
 
@@ -307,7 +307,8 @@ def contract_place_needs(model: PartnershipModel, cids: list[int],
             for c in cids}
 
 
-def _fill_gap(model: PartnershipModel, contract, p, needs: np.ndarray | None = None) -> None:
+def _fill_gap(model: PartnershipModel, contract, p, needs: np.ndarray | None = None,
+              rows: np.ndarray | None = None) -> None:
     """Invite a partner for the needs of the contract's clients that no member serves (at most one a month).
 
     The gap is read from the clients, not from the specification: Golden Key's
@@ -318,7 +319,8 @@ def _fill_gap(model: PartnershipModel, contract, p, needs: np.ndarray | None = N
     a member adds (coordination and relationship investment). The candidates
     are asked in order of the gap they cover, then of the lead's tie, and the
     first who expects to carry its part joins (:meth:`~sim.agents.Charity.joins_partnership`:
-    its part of the partners' money, as :func:`_rebalance` would give it,
+    its part of the partners' money, as :func:`_rebalance` would give it, in
+    proportion to its work against the partners' work on this contract now,
     against that work's cost and its coordination). It takes an equal part of
     the money from every member until the partnership's next rebalance.
     """
@@ -349,7 +351,11 @@ def _fill_gap(model: PartnershipModel, contract, p, needs: np.ndarray | None = N
     ties = model.network.strength(np.full(cand.size, p.lead), cand, "managerial")
     order = np.argsort(-(reach / gap.sum() + ties + 1e-9 * model.rng.random(cand.size)), kind="stable")
     total = sum(contract.shares.values())
-    money = (total - _lead_money(model, contract, total)) * reach[order] / (needs.sum() + reach[order])
+    # the partners' money follows their work on this contract (as _rebalance splits it), the newcomer's included
+    routed = [m for m in contract.shares if s.alive[m]]
+    work = contract_work(model, contract, routed, rows)
+    partners_work = float(sum(w for m, w in zip(routed, work) if m != p.lead))
+    money = (total - _lead_money(model, contract, total)) * reach[order] / (partners_work + reach[order])
     cost = reach[order] * sc.clients.hours_per_need * loaded_cost(model) + coordination_cost(model, p.form, False)
     # asked in that order; the first who accepts joins (each charity decides by its own class's rule)
     j = next((int(cand[order[k]]) for k in range(cand.size)
