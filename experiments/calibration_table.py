@@ -60,6 +60,12 @@ def render(rows, scenario: str, seeds: int, months: int, seconds: float, version
     ]
     for r in rows:
         lines.append(f"- **{r.target.name}**: {r.target.tolerance_basis}.")
+    from sim.calibration import OPEN_TARGETS
+
+    known = [r for r in rows if r.status == "outside" and r.target.name in OPEN_TARGETS]
+    if known:
+        lines += ["", "## Targets outside, and why", ""]
+        lines += [f"- **{r.target.name}**: {OPEN_TARGETS[r.target.name]}." for r in known]
     lines += [
         "",
         "## How the model value is computed",

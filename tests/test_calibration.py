@@ -12,11 +12,11 @@ import math
 import pandas as pd
 import pytest
 
-from sim.calibration import MISSING_PENALTY, TARGETS, Target, clopper_pearson, distance, evaluate, produced, run_targets
+from sim.calibration import MISSING_PENALTY, OPEN_TARGETS, TARGETS, Target, clopper_pearson, distance, evaluate, produced, run_targets
 
 #: The seeds of docs/calibration.md (its default), so the test and the table give the same verdict; fewer
 #: seeds let a noisy target (the reoffending gap) leave its tolerance by chance.
-SEEDS = 10
+SEEDS = 20
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def baseline_rows():
 
 #: Targets the revised model leaves for now, with the reason: measured and reported (docs/calibration.md), never
 #: hidden; each is expected to fail until its mechanism is fixed (it passes again when it comes back inside).
-OPEN: dict[str, str] = {}
+OPEN = OPEN_TARGETS
 
 
 @pytest.mark.parametrize("name", [t.name for t in TARGETS])
