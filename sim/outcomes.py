@@ -278,7 +278,8 @@ DEFAULT_METRICS = MetricSet([
            direction=1, label="Continuity after transfer",
            compute=lambda v: _share(v.rolling.total("continued"), v.rolling.total("transfers"))),
     Metric("reoffending_rate", "Annualised proven-reoffending rate among clients in the community (last 12 months)",
-           unit="rate", high=1.0, relevance=0.005, direction=-1, label="Reoffending (a year)",
+           # reoffences per person-year: above 1 only in a tiny group whose members turn over within the year
+           unit="rate", high=None, relevance=0.005, direction=-1, label="Reoffending (a year)",
            compute=lambda v: _rate(v.rolling, "reoffended", "active")),
     Metric("breach_rate", "Share of court orders ended (last 12 months) that ended in breach", **_S, direction=-1,
            label="Breach of court orders",
@@ -312,7 +313,7 @@ DEFAULT_METRICS = MetricSet([
            **_S, direction=1, label="Needs met after a transfer",
            compute=lambda v: _share(v.rolling.total("transfer_met"), v.rolling.total("transfer_needs"))),
     Metric("joined_up_reoffending_gap", "Annual reoffending of community clients with several needs without joined-up support, minus with it",
-           unit="rate", low=-1.0, high=1.0, relevance=0.005, direction=0, label="Reoffending gap from joined-up support",
+           unit="rate", low=None, high=None, relevance=0.005, direction=0, label="Reoffending gap from joined-up support",
            compute=lambda v: _rate(v.rolling, "nju_reoffended", "nju_active") - _rate(v.rolling, "ju_reoffended", "ju_active")),
     Metric("subsidising_share", "Share of charities paid under a contract or grant whose work for it costs more than it pays",
            **_S, label="Charities subsidising their contracts", compute=_subsidising),
