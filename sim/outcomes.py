@@ -284,7 +284,9 @@ DEFAULT_METRICS = MetricSet([
     Metric("breach_rate", "Share of court orders ended (last 12 months) that ended in breach", **_S, direction=-1,
            label="Breach of court orders",
            compute=lambda v: _share(v.rolling.total("breached"), v.rolling.total("order_exits"))),
-    Metric("monitoring_time_share", "Share of funded staff time spent on monitoring", **_S, direction=-1,
+    Metric("monitoring_time_share",
+           "Monitoring hours as a share of the staff hours contracts fund (above 1 when monitoring takes more "
+           "hours than a small contract pays for)", unit="share", high=None, relevance=0.01, direction=-1,
            label="Staff time on monitoring",
            compute=lambda v: _share(float(v.sector.monitoring_hours.sum()), v.model.funded_hours)),
     Metric("system_barrier_index", "Barriers clients meet between services (1 = as at the start, 0 = none)",
