@@ -291,8 +291,10 @@ def _rebalance(model: PartnershipModel, contract, p, rows: np.ndarray | None = N
 
 
 def _lead_money(model: PartnershipModel, contract, total: float) -> float:
-    """The lead's money for the specification's core case-work, as at the award: at most the contract's."""
-    return min(total, model.scenario.partnership.lead_core_share * contract.spec_value)
+    """The lead's money for the specification's core case-work, as at the award (:func:`sim.tendering.lead_money`)."""
+    from .tendering import lead_money
+
+    return lead_money(model, total, contract.spec_value)
 
 
 def contract_place_needs(model: PartnershipModel, cids: list[int],

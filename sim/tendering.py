@@ -200,7 +200,7 @@ def assemble(model: PartnershipModel, lead: int, lot: Lot, taken: set[int], will
     need_hours = lot.caseload * model.mean_needs * model.scenario.clients.hours_per_need
     sub = model.charity(lead).subcontract_share(lot, float(s.staff_hours[lead]), need_hours)
     # the partners' money funds posts (:func:`funded_partner_hours`); only the rest must come from their staff
-    hours_wanted = max(sub * need_hours - funded_partner_hours(model, lot), 0.0) if sub > 0 else 0.0
+    hours_wanted = max(sub * need_hours - funded_partner_hours(model, lot), 0.0)
     refused = np.zeros(cand.size, dtype=bool)
     # the lead's estimate of the partners the bid needs: one per missing need or place, or for capacity
     have_loc0 = s.presence[members][:, lot.places].any(axis=0)
@@ -241,12 +241,16 @@ def assemble(model: PartnershipModel, lead: int, lot: Lot, taken: set[int], will
     return members
 
 
+def lead_money(model: PartnershipModel, value: float, spec_value: float) -> float:
+    """The lead's money for the specification's core case-work: ``lead_core_share`` of the specification's
+    value, at most the contract's (at the award, :func:`split_caseload`, and at a rebalance)."""
+    return min(value, model.scenario.partnership.lead_core_share * spec_value)
+
+
 def funded_partner_hours(model: PartnershipModel, lot: Lot) -> float:
     """Staff hours a month the partners' money (the lot's value beyond the lead's core money, as at the award
     in :func:`split_caseload`) pays for at the loaded hourly cost: posts the contract funds."""
-    core = model.scenario.partnership.lead_core_share
-    rest = lot.value - min(lot.value, core * lot.spec_value)
-    return max(rest, 0.0) / loaded_cost(model)
+    return max(lot.value - lead_money(model, lot.value, lot.spec_value), 0.0) / loaded_cost(model)
 
 
 # --------------------------------------------------------------- process
@@ -423,9 +427,9 @@ def split_caseload(model: PartnershipModel, lot: Lot, bid: Bid, previous: Contra
         total = sum(contributions.values())
         fractions = {bid.lead: core, **{m: (1.0 - core) * w / total for m, w in contributions.items()}}
         # the specification's core case-work stays with the lead at its specified cost; partners share the rest
-        lead_money = min(lot.value, core * lot.spec_value) if members else lot.value
-        rest = lot.value - lead_money
-        money = {bid.lead: lead_money, **{m: rest * fractions[m] / max(1.0 - core, 1e-9) for m in members}}
+        lead_part = lead_money(model, lot.value, lot.spec_value) if members else lot.value
+        rest = lot.value - lead_part
+        money = {bid.lead: lead_part, **{m: rest * fractions[m] / max(1.0 - core, 1e-9) for m in members}}
         if form == "alliance" and previous is not None and holder is previous.holder:
             for m in members:  # subcontracts keep their money; the lead absorbs what it can
                 kept = previous.shares.get(m, 0.0) * trend

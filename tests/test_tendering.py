@@ -203,21 +203,30 @@ def test_partners_money_funds_posts(small_scenario):
     assert expected > 0
 
 
-def test_a_fully_funded_contract_recruits_no_partners_for_capacity(small_scenario):
-    """Money buys capacity: when the contract pays the full cost of its caseload, a lead seeks partners for
-    the places and needs it lacks, not for hours, so its partnership is smaller than under a contract that
-    pays 80% of the cost, whose unfunded part must come from partners' own staff (Inspire's partnership had
-    five members, each a specialist)."""
-
-    def sizes(coverage: float) -> list[int]:
-        out = []
-        for seed in sim.replication_seeds(small_scenario("inspire"), 8):
-            sc = small_scenario("inspire", run__burn_in=0, commissioning__cost_coverage=coverage)
-            model = sim.PartnershipModel(sc, seed=seed)
-            model.run_for(2)
-            out += [len(c.shares) for c in model.contracts.values()]
-        return out
-
-    full, partial = sizes(1.0), sizes(0.8)
-    assert full and partial
-    assert greater(partial, full) < ALPHA
+def test_a_fully_funded_contract_recruits_no_partners_for_capacity(small_scenario, monkeypatch):
+    """Money buys capacity: the same lead, lot and random state build a bid no larger when the partners' money
+    counts as funded posts than when only partners' existing staff count (the rule before), and a smaller one
+    where the lead is short of hours; with the contract paying its full cost, no partner joins for hours alone."""
+    sc = small_scenario("inspire", run__burn_in=0, commissioning__cost_coverage=1.0)
+    smaller = 0
+    for seed in sim.replication_seeds(sc, 6):
+        model = sim.PartnershipModel(sc, seed=seed)
+        lot = tendering.offer(model, next(iter(model.commissioners)), 0, None)
+        willing = model.sector.alive.copy()
+        lead = int(np.argmax(tendering.fit(model, lot.places, lot.domains) * model.sector.alive))
+        state = model.rng.bit_generator.state
+        funded = tendering.assemble(model, lead, lot, set(), willing)
+        model.rng.bit_generator.state = state
+        with monkeypatch.context() as mp:
+            mp.setattr(tendering, "funded_partner_hours", lambda model, lot: 0.0)
+            staff_only = tendering.assemble(model, lead, lot, set(), willing)
+        assert len(funded) <= len(staff_only)
+        smaller += len(funded) < len(staff_only)
+        # each partner of the funded bid brought a place or a need the members before it lacked
+        s = model.sector
+        for k in range(1, len(funded)):
+            before = funded[:k]
+            new_place = (s.presence[funded[k], lot.places] & ~s.presence[before][:, lot.places].any(axis=0)).any()
+            new_need = (s.specialisms[funded[k], lot.domains] & ~s.specialisms[before][:, lot.domains].any(axis=0)).any()
+            assert new_place or new_need
+    assert smaller >= 1
