@@ -142,7 +142,7 @@ class ClientPopulation:
         if self.prisons.size < 2 or rate <= 0:
             return np.arange(0), np.arange(0)
         in_prison = self._is_prison[self.locality]
-        moving = np.flatnonzero(in_prison & (self.rng.random(len(self)) < rate))
+        moving = (in_prison & (self.rng.random(len(self)) < rate)).nonzero()[0]
         old = self.locality[moving].copy()
         # a different prison: shift by 1..P-1 places in the prison list
         pos = np.searchsorted(self.prisons, old)
@@ -161,7 +161,7 @@ class ClientPopulation:
         """Release prisoners into the community (monthly chance 1 / ``sentence_months``); returns the rows released."""
         if self.prisons.size == 0 or self.community.size == 0 or (self.prisons.size == 1 and self.community.size == 0):
             return np.arange(0)
-        leaving = np.flatnonzero(self.in_custody() & (self.rng.random(len(self)) < 1.0 / sentence_months))
+        leaving = (self.in_custody() & (self.rng.random(len(self)) < 1.0 / sentence_months)).nonzero()[0]
         self.locality[leaving] = self.community[self.rng.integers(0, self.community.size, leaving.size)]
         self.court_order[leaving] = self.rng.random(leaving.size) < self.scenario.demand.court_order_share
         self.flows.releases += leaving.size
@@ -205,7 +205,7 @@ class ClientPopulation:
 
     def remove(self, rows_mask: np.ndarray) -> None:
         """Compact the arrays, keeping clients where ``rows_mask`` is False."""
-        keep = np.flatnonzero(~rows_mask)  # the rows once, not a boolean mask per array
+        keep = (~rows_mask).nonzero()[0]  # the rows once, not a boolean mask per array
         for name in STATES:
             setattr(self, name, np.take(getattr(self, name), keep, axis=0))  # take: much faster for the 2-d needs
 

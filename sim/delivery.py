@@ -76,7 +76,7 @@ def assign_contracts(model: PartnershipModel) -> None:
     order = list(model.contracts.values())
     model.rng.shuffle(order)
     # one random order of the waiting clients; each contract takes the first that fit
-    free_rows = model.rng.permutation(np.flatnonzero(free))
+    free_rows = model.rng.permutation(free.nonzero()[0])
     # each client's (place, need mask) cell: one look-up per contract instead of several passes over the clients
     cell = cl.locality[free_rows].astype(np.int64) * 256 + cl.need_bits[free_rows]
     draw, worker = cl.referral_draw[free_rows], cl.provider[free_rows]
@@ -92,7 +92,7 @@ def assign_contracts(model: PartnershipModel) -> None:
         if reach not in referred:
             referred[reach] = draw < reach
         wanted, delivers = wanted_by(contract)
-        fits = np.flatnonzero(waiting & wanted[cell] & referred[reach] & delivers[worker])[:room]
+        fits = (waiting & wanted[cell] & referred[reach] & delivers[worker]).nonzero()[0][:room]
         cl.contract[free_rows[fits]] = contract.cid
         waiting[fits] = False
         left -= fits.size
@@ -162,7 +162,7 @@ def assign_providers(model: PartnershipModel) -> None:
     prov = np.maximum(cl.provider, 0)
     keeps = (cl.provider >= 0) & s.alive[prov] & s.presence[prov, cl.locality]
     cl.provider = np.where(keeps, cl.provider, -1)
-    waiting = np.flatnonzero(no_contract & (cl.provider < 0))
+    waiting = (no_contract & (cl.provider < 0)).nonzero()[0]
     if waiting.size == 0:
         return
     slots = spare_slots(model)
@@ -406,7 +406,7 @@ class ContractBlock:
         if delivering.size == 0:
             return
         lead = contract.holder.lead if contract.holder.lead in alive else alive[0]
-        present = s.presence[np.ix_(delivering, contract.lot)]  # (members, places)
+        present = s.presence[delivering][:, contract.lot]  # (members, places); two takes beat np.ix_ on small arrays
         weight = present * np.array([contract.shares[m] for m in alive])[:, None]
         total = weight.sum(axis=0)
         none = total <= 0
@@ -478,8 +478,9 @@ def local_provision(model: PartnershipModel) -> np.ndarray:
     return cache["provision"]
 
 
-#: (mask, domain): whether need mask ``mask`` includes domain ``domain``
-_MASK_HAS = ((np.arange(256)[:, None] >> np.arange(8)) & 1).astype(np.int64)
+#: (mask, domain): whether need mask ``mask`` includes domain ``domain`` (1.0 or 0.0: products with it go to
+#: BLAS, and counts of clients stay whole numbers, exact in floating point)
+_MASK_HAS = ((np.arange(256)[:, None] >> np.arange(8)) & 1).astype(np.float64)
 
 
 def unserved_needs(model: PartnershipModel) -> np.ndarray:
@@ -489,7 +490,7 @@ def unserved_needs(model: PartnershipModel) -> np.ndarray:
     n_dom = len(model.domains)
     # which need masks occur in each place, then which domains those masks hold (only "any demand" matters)
     masks_here = np.bincount(cl.locality.astype(np.int64) * 256 + cl.need_bits, minlength=n_loc * 256).reshape(n_loc, 256) > 0
-    demand = (masks_here.astype(np.int64) @ _MASK_HAS[:, :n_dom]) > 0
+    demand = (masks_here.astype(np.float64) @ _MASK_HAS[:, :n_dom]) > 0
     joint = np.zeros(demand.shape, dtype=bool)
     for loc, dom in model.partnerships.joint_services():
         joint[loc, dom] = True
@@ -566,7 +567,11 @@ def as_bits(rows: np.ndarray, domains: np.ndarray, n: int) -> np.ndarray:
 
 def take_up_to(cells: np.ndarray, capacity: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Pick at most ``capacity[cell]`` random entries of each cell; returns a mask over ``cells``."""
-    order = np.lexsort((rng.random(cells.size), cells))
+    draw = rng.random(cells.size)
+    counts = np.bincount(cells, minlength=capacity.size)
+    if ((counts == 0) | (counts - 1 < capacity)).all():  # no cell over its capacity: all are taken (same draws used)
+        return np.ones(cells.size, dtype=bool)
+    order = np.lexsort((draw, cells))
     sorted_cells = cells[order]
     first = sorted_cells.searchsorted(sorted_cells, side="left")
     rank = np.arange(cells.size) - first
@@ -590,12 +595,12 @@ def serve(model: PartnershipModel) -> None:
     has_c = cl.contract >= 0
     provider = cl.provider.copy()
     # a contract client keeps a worker who still delivers the contract in their place
-    rows_c = np.flatnonzero(has_c & (cl.provider >= 0))
+    rows_c = (has_c & (cl.provider >= 0)).nonzero()[0]
     still = tables.delivers(cl.contract[rows_c], cl.locality[rows_c], cl.provider[rows_c])
     # the others are given a partner by their fixed draw (client by client, so only they need one)
     redraw = has_c.copy()
     redraw[rows_c[still]] = False
-    rows_new = np.flatnonzero(redraw)
+    rows_new = redraw.nonzero()[0]
     provider[rows_new] = tables.provider(cl.contract[rows_new], cl.locality[rows_new], cl.worker_draw[rows_new],
                                          cl.need_bits[rows_new], s.specialism_bits)
     # a client whose worker changes (a closure, a new contract holder) starts again with someone new
@@ -750,13 +755,13 @@ def waiting_list_hours(model: PartnershipModel, waiting: np.ndarray) -> np.ndarr
     """
     s, cl = model.sector, model.clients
     n_loc, n_dom = s.presence.shape[1], s.specialisms.shape[1]
-    rows = np.flatnonzero(waiting)
+    rows = waiting.nonzero()[0]
     if rows.size == 0:
         return np.zeros(s.n)
     # waiting clients per place and need mask, then the domains of each mask: whole numbers, so exact
     # (one bincount instead of ``np.add.at`` over a (clients, domains) matrix)
     masks_here = np.bincount(cl.locality[rows].astype(np.int64) * 256 + cl.need_bits[rows], minlength=n_loc * 256)
-    need = (masks_here.reshape(n_loc, 256) @ _MASK_HAS[:, :n_dom]).astype(np.float64)
+    need = masks_here.reshape(n_loc, 256).astype(np.float64) @ _MASK_HAS[:, :n_dom]
     size = np.where(s.alive, s.staff_hours + s.volunteer_hours, 0.0)
     # over the (charity, place) pairs where a charity is present (few of all pairs), by its specialisms' mask
     who, where = _presence_pairs(model)

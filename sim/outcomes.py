@@ -156,6 +156,13 @@ class MetricView:
         return net.managerial[both_alive], net.frontline[both_alive]
 
     @cached_property
+    def retendered_ties(self) -> np.ndarray:
+        """Managerial strengths of ties between operating charities that faced a re-tender as partners."""
+        net, alive = self.model.network, self.alive
+        keep = net.retendered & alive[net.a] & alive[net.b] if len(net) else np.zeros(0, dtype=bool)
+        return net.managerial[keep]
+
+    @cached_property
     def partner_ties(self) -> tuple[float, float]:
         """Mean (frontline, managerial) strength over ties within partnerships."""
         net = self.model.network
@@ -250,6 +257,11 @@ DEFAULT_METRICS = MetricSet([
            **_T, direction=1, label="Frontline ties within partnerships", compute=lambda v: v.partner_ties[0]),
     Metric("rel_partner_managerial_mean", "Mean managerial strength over ties between members of the same partnership (0-1)",
            **_T, direction=1, label="Managerial ties within partnerships", compute=lambda v: v.partner_ties[1]),
+    Metric("rel_retendered_managerial_mean",
+           "Mean managerial strength over ties between charities that were partners in a contract's holder when it "
+           "was re-tendered, now (0-1; Inspire: a market test caused \"damage to the relationships inherent in the "
+           "collaboration\")", **_T, direction=1, label="Managerial ties of re-tendered partners",
+           compute=lambda v: _mean(v.retendered_ties)),
     Metric("defections", "Partners who bid outside their partnership at a re-tender, since the start", **_C,
            direction=-1, label="Defections", compute=lambda v: float(v.model.counters["defections"])),
     Metric("contracts_active", "Contracts and grants currently held", **_C,

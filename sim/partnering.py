@@ -89,13 +89,13 @@ def search(model: PartnershipModel) -> None:
 def _start_joint_service(model: PartnershipModel, i: int, unserved: np.ndarray) -> bool:
     """Know-how without access meets access without know-how (Fine Cell Work and RECOOP)."""
     s = model.sector
-    domains = np.flatnonzero(s.knowhow[i])
+    domains = s.knowhow[i].nonzero()[0]
     d = int(model.rng.choice(domains))
-    places = np.flatnonzero(unserved[:, d] & ~s.presence[i])
+    places = (unserved[:, d] & ~s.presence[i]).nonzero()[0]
     if places.size == 0:
         return False
     loc = int(model.rng.choice(places))
-    hosts = np.flatnonzero(s.alive & s.presence[:, loc] & ~s.specialisms[:, d] & (s.volunteer_hours + s.staff_hours > 0))
+    hosts = (s.alive & s.presence[:, loc] & ~s.specialisms[:, d] & (s.volunteer_hours + s.staff_hours > 0)).nonzero()[0]
     hosts = hosts[hosts != i]
     if hosts.size == 0:
         return False
@@ -114,7 +114,7 @@ def _join_for_survival(model: PartnershipModel, i: int, informal_of: np.ndarray)
     # only the columns that can be set: i's places, the specialisms i lacks (the same answer, less to scan)
     shares_place = s.presence[:, s.presence[i]].any(axis=1)
     complementary = s.specialisms[:, ~s.specialisms[i]].any(axis=1)
-    cand = np.flatnonzero(s.alive & shares_place & complementary)
+    cand = (s.alive & shares_place & complementary).nonzero()[0]
     cand = cand[cand != i]
     if cand.size == 0:
         return
@@ -227,7 +227,7 @@ def _place_mask_counts(locality: np.ndarray, masks: np.ndarray, n_loc: int, n_do
     """(localities, domains): how many of the clients in each place have each domain in their need ``masks``
     (whole numbers: one count per place and mask, then the domains each mask holds)."""
     per_mask = np.bincount(locality.astype(np.int64) * 256 + masks, minlength=n_loc * 256).reshape(n_loc, 256)
-    return per_mask @ _MASK_HAS[:, :n_dom]
+    return per_mask.astype(np.float64) @ _MASK_HAS[:, :n_dom]
 
 
 def contract_work(model: PartnershipModel, contract, members: list[int], rows: np.ndarray | None = None) -> np.ndarray:

@@ -49,6 +49,8 @@ class RelationshipNetwork:
         self.frontline = np.zeros(0)
         self._keys = np.zeros(0, dtype=np.int64)   # a * n + b, sorted
         self._order = np.zeros(0, dtype=np.int64)  # edge index for each sorted key
+        #: per tie: its two charities were partners in a contract's holder when the contract was re-tendered
+        self.retendered = np.zeros(0, dtype=bool)
         self._reset_contact()
 
     def __len__(self) -> int:
@@ -101,6 +103,7 @@ class RelationshipNetwork:
             self.frontline = np.concatenate([self.frontline, np.full(keys.size, s)])
             self.contact_managerial = np.concatenate([self.contact_managerial, np.zeros(keys.size)])
             self.contact_frontline = np.concatenate([self.contact_frontline, np.zeros(keys.size)])
+            self.retendered = np.concatenate([self.retendered, np.zeros(keys.size, dtype=bool)])
             all_keys = self.a * self.n + self.b
             self._order = np.argsort(all_keys, kind="stable")
             self._keys = all_keys[self._order]
@@ -121,6 +124,12 @@ class RelationshipNetwork:
             np.add.at(self.contact_managerial, idx, managerial)
         if np.ndim(frontline) or np.any(frontline):
             np.add.at(self.contact_frontline, idx, frontline)
+
+    def mark_retendered(self, members) -> None:
+        """The ties among ``members`` (a contract holder's partners at a re-tender) join the re-tendered cohort."""
+        a, b = self.pairs_within(np.asarray(members))
+        idx = self.edge_index(a, b)
+        self.retendered[idx[idx >= 0]] = True  # partners have ties; none is created here
 
     def damage(self, i, j) -> None:
         """A partner bid against the partnership: both layers lose a share of strength."""

@@ -261,6 +261,8 @@ def tender(model: PartnershipModel, commissioner: Commissioner, lot_index: int, 
     if lot.value <= 0.0 or lot.caseload <= 0:
         return None  # no contract is awarded at zero value
     incumbent = previous.holder if previous is not None else None
+    if incumbent is not None:  # the partners who face this re-tender together (whose ties a market test can damage)
+        model.network.mark_retendered([m for m in incumbent.members if model.sector.alive[m]])
     if incumbent is not None and commissioner.retender_mode == "rollover":
         won = rollover(model, lot, incumbent, previous)
         if won is not None:

@@ -230,3 +230,32 @@ def test_a_fully_funded_contract_recruits_no_partners_for_capacity(small_scenari
             new_need = (s.specialisms[funded[k], lot.domains] & ~s.specialisms[before][:, lot.domains].any(axis=0)).any()
             assert new_place or new_need
     assert smaller >= 1
+
+
+def test_a_retender_marks_the_holders_ties_and_creates_none(small_scenario):
+    """At a re-tender the ties among the holder's operating members join the re-tendered cohort; no tie is made."""
+    sc = small_scenario("inspire", commissioning__retender="rollover")
+    model = sim.PartnershipModel(sc, seed=2)
+    model.run_for(3)
+    contract = next(c for c in model.contracts.values() if c.holder.size >= 2)
+    members = [m for m in contract.holder.members if model.sector.alive[m]]
+    model.network.retendered[:] = False
+    ties = len(model.network)
+    tendering.tender(model, contract.commissioner, contract.lot_index, contract)
+    a, b = model.network.pairs_within(np.asarray(members))
+    idx = model.network.edge_index(a, b)
+    assert np.all(model.network.retendered[idx[idx >= 0]])
+    assert np.count_nonzero(model.network.retendered) == np.count_nonzero(idx >= 0)
+    assert len(model.network) >= ties  # the award may add ties; marking adds none (checked by the count above)
+
+
+def test_a_market_test_weakens_the_retendered_partners_ties(small_scenario, seeded_values):
+    """Inspire: a market test caused "damage to the relationships inherent in the collaboration". Measured on
+    the ties of the partners who faced the re-tender together, against a roll-over of the same contracts."""
+    kw = dict(run__months=40, commissioning__contract_months=12)
+    market = small_scenario("inspire", commissioning__retender="market_test", **kw)
+    rollover = small_scenario("inspire", commissioning__retender="rollover", **kw)
+    final = lambda m: m.current["rel_retendered_managerial_mean"]  # noqa: E731
+    a, b = seeded_values(market, final), seeded_values(rollover, final)
+    assert np.all(np.isfinite(a)) and np.all(np.isfinite(b))
+    assert greater(b, a) < ALPHA

@@ -84,7 +84,10 @@ REPORT_LEVERS: tuple[Lever, ...] = (
           "Prison Family Support Alliance: without joint training, frontline ties across the alliance fade"),
     Lever("commissioning.value_change_at_retender", 0.0, -0.5, {"partners_delivering_mean": -1, "joined_up_share": -1},
           "Inspire: half the value for the same specification made the multi-partner model unviable"),
-    Lever("commissioning.retender", "rollover", "market_test", {"defections": 1, "rel_managerial_mean": -1},
+    # the damage is to "the relationships inherent in the collaboration" (the re-tendered partnership's own
+    # ties), not to every tie in the sector: a market test also brings new bids and partnerships, whose ties grow
+    Lever("commissioning.retender", "rollover", "market_test",
+          {"defections": 1, "rel_retendered_managerial_mean": -1, "joined_up_share": -1},
           "Inspire: a market test led partners to bid outside the partnership, damaging relationships"),
     Lever("funding.commissioned_per_client", 30.0, 120.0, {"needs_met_share": 1, "joined_up_share": 1,
                                                           "reoffending_rate": -1},

@@ -40,13 +40,7 @@ def runs():
 
 #: Directions the model does not yet show in two contexts, with the reason: measured (docs/levers.md) and
 #: reported, never hidden; each is expected to fail until its mechanism is fixed (it passes when it holds again).
-OPEN: dict[str, str] = {
-    "commissioning.retender": (
-        "rel_managerial_mean is the mean over every tie in the sector; since partnerships are sized by the posts "
-        "their money funds, a market test in the larger regions brings more new bids and partnerships (+3.5 "
-        "active in the double region), whose new ties offset the damage defections do to the old ones; the "
-        "within-partnership measure is the next check to add (P3 shows the damage in Inspire)"),
-}
+OPEN: dict[str, str] = {}
 
 
 @pytest.mark.statistical
