@@ -398,14 +398,39 @@ def defect(model: PartnershipModel, partnership: Partnership, value_change: floa
     return defectors
 
 
+def expected_work(model: PartnershipModel, lot: Lot, members: list[int]) -> np.ndarray:
+    """Each member's part of the lot's work: the needs, in the lot's domains, of the clients in its places,
+    each place's need shared equally among the members who work there and meet that need.
+
+    What a partnership can plan on at the award (the contract's clients are not yet known; the
+    flexible rebalance later pays by the work actually done, :func:`sim.partnering.contract_work`).
+    """
+    from .partnering import _place_mask_counts
+
+    s, cl = model.sector, model.clients
+    idx = np.asarray(members, dtype=np.int64)
+    if idx.size == 0 or len(cl) == 0:
+        return np.zeros(idx.size)
+    demand = _place_mask_counts(cl.locality, cl.need_bits, s.presence.shape[1], s.specialisms.shape[1])
+    demand = demand[lot.places][:, lot.domains]  # (places, domains)
+    can = s.presence[idx][:, lot.places][:, :, None] & s.specialisms[idx][:, None, lot.domains]
+    can &= s.alive[idx][:, None, None]
+    meeting = can.sum(axis=0)
+    per_member = np.where(meeting > 0, demand / np.maximum(meeting, 1), 0.0)
+    return (can * per_member[None]).sum(axis=(1, 2))
+
+
 def split_caseload(model: PartnershipModel, lot: Lot, bid: Bid, previous: Contract | None = None) -> dict[int, float]:
     """Each member's share of the contract's money; members who cannot carry their part drop out.
 
     The lead keeps the specification's core case-work, ``lead_core_share`` of
     the work, and the money the specification sets for it (all of it alone);
     the rest of the money follows each partner's contribution (needs and
-    places it covers), so a cut in value with the same specification falls on
-    the partners first (Inspire at half value). Who
+    places it covers). A partner with no work to expect (:func:`expected_work`:
+    none of the lot's clients' needs that it meets in a place where it works)
+    has no part in it: it is not paid for presence alone. A cut in value with
+    the same specification falls on the partners first (Inspire at half
+    value). Who
     carries a change in value depends on the form: in a consortium (or a
     one-stop shop) every member's money moves with the contract's, so a cut
     is shared; in an alliance the lead holds the contract and keeps its
@@ -422,6 +447,8 @@ def split_caseload(model: PartnershipModel, lot: Lot, bid: Bid, previous: Contra
     holder = bid.partnership
     form = holder.form if holder is not None and holder.is_group else "alliance"
     trend = model.funding_factor() / previous.funding_at_start if previous is not None and previous.funding_at_start > 0 else 1.0
+    work = dict(zip([bid.lead, *members], expected_work(model, lot, [bid.lead, *members])))
+    members = [m for m in members if work[m] > 0]  # a partner with none of the lot's work has no part in it
     while True:
         contributions = {m: 1.0 + float((s.specialisms[m] & lot.domains).sum()) + float(s.presence[m, lot.places].sum())
                          for m in members}

@@ -259,3 +259,23 @@ def test_a_market_test_weakens_the_retendered_partners_ties(small_scenario, seed
     a, b = seeded_values(market, final), seeded_values(rollover, final)
     assert np.all(np.isfinite(a)) and np.all(np.isfinite(b))
     assert greater(b, a) < ALPHA
+
+
+def test_a_partner_with_no_work_in_the_lot_is_not_paid(small_scenario):
+    """A partner that meets none of the lot's clients' needs where it works has no part in the contract
+    (it is not paid for presence alone); the others' expected work is their share of the needs they meet."""
+    sc = small_scenario("inspire", run__burn_in=6)
+    model = sim.PartnershipModel(sc, seed=3)
+    contract = next(c for c in model.contracts.values() if len(c.shares) >= 2)
+    lead, members = contract.holder.lead, list(contract.shares)
+    lot = tendering.offer(model, contract.commissioner, contract.lot_index, None)
+    s = model.sector
+    # an outsider present in the lot's places but serving none of its needs
+    idle = next(i for i in range(s.n) if s.alive[i] and i not in members)
+    s.specialisms[idle] = s.specialisms[idle] & ~lot.domains
+    s.presence[idle, lot.places] = True
+    work = tendering.expected_work(model, lot, [*members, idle])
+    assert work[-1] == 0.0 and np.all(work[:-1] >= 0.0) and work[:-1].sum() > 0
+    paid = tendering.split_caseload(model, lot, tendering.Bid([*members, idle], lead))
+    assert idle not in paid
+    assert sum(paid.values()) == pytest.approx(lot.value)
