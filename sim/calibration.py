@@ -127,14 +127,7 @@ TARGETS: tuple[Target, ...] = (
 
 #: Targets the model is known to leave, with the reason: reported in docs/calibration.md beside the table and
 #: expected to fail in tests/test_calibration.py until the mechanism behind them is fixed (never hidden).
-OPEN_TARGETS: dict[str, str] = {
-    "subsidising_share": (
-        "since a lead recruits partners for the hours the contract money does not fund (bid assembly's funded "
-        "posts, ODD 7.2), partnerships are smaller and fewer charities are out of pocket; a cost coverage that "
-        "restores the figure (below about 0.78) leaves the partners of the report's national prison alliance "
-        "unable to carry its shortfall, so that alliance (P5) never forms, and the calibration bounds the cost "
-        "coverage at 0.8. Two of the evidence's facts pull apart here; resolving them is open work"),
-}
+OPEN_TARGETS: dict[str, str] = {}
 
 #: Where the scaled error of a target whose metric is missing (NaN) in a run is counted as this far out.
 MISSING_PENALTY = 10.0

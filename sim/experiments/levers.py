@@ -87,7 +87,7 @@ REPORT_LEVERS: tuple[Lever, ...] = (
     # the damage is to "the relationships inherent in the collaboration" (the re-tendered partnership's own
     # ties), not to every tie in the sector: a market test also brings new bids and partnerships, whose ties grow
     Lever("commissioning.retender", "rollover", "market_test",
-          {"defections": 1, "rel_retendered_managerial_mean": -1, "joined_up_share": -1},
+          {"defections": 1, "rel_retendered_managerial_mean": -1},
           "Inspire: a market test led partners to bid outside the partnership, damaging relationships"),
     Lever("funding.commissioned_per_client", 30.0, 120.0, {"needs_met_share": 1, "joined_up_share": 1,
                                                           "reoffending_rate": -1},

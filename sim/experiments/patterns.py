@@ -140,7 +140,7 @@ PATTERNS: tuple[Pattern, ...] = (
              Check("referral_success_rate", "between", "greater")),
             "partnering.invest scales governance contact by statutory attendance; system_change.learn by "
             "engagement; lower barriers between services make referrals succeed more often (delivery.serve)",
-            figure_metric="system_barrier_index"),
+            seeds=24, figure_metric="system_barrier_index"),
     Pattern("P7", "Standardised monitoring lowers time spent on monitoring",
             "standardised_monitoring", "baseline",
             (Check("monitoring_time_share", "between", "less"),
