@@ -398,11 +398,11 @@ def defect(model: PartnershipModel, partnership: Partnership, value_change: floa
     return defectors
 
 
-def expected_work(model: PartnershipModel, lot: Lot, members: list[int]) -> np.ndarray:
-    """Each member's part of the lot's work: the needs, in the lot's domains, of the clients in its places,
-    each place's need shared equally among the members who work there and meet that need.
+def has_lot_work(model: PartnershipModel, lot: Lot, members: list[int]) -> np.ndarray:
+    """Whether each member has work to expect in the lot: in a place of the lot where it works, some client
+    needs one of the lot's domains that the member meets (closed members have none).
 
-    What a partnership can plan on at the award (the contract's clients are not yet known; the
+    What a partnership can plan on at the award, before the contract's clients are known (the
     flexible rebalance later pays by the work actually done, :func:`sim.partnering.contract_work`).
     """
     from .partnering import _place_mask_counts
@@ -410,14 +410,11 @@ def expected_work(model: PartnershipModel, lot: Lot, members: list[int]) -> np.n
     s, cl = model.sector, model.clients
     idx = np.asarray(members, dtype=np.int64)
     if idx.size == 0 or len(cl) == 0:
-        return np.zeros(idx.size)
+        return np.zeros(idx.size, dtype=bool)
     demand = _place_mask_counts(cl.locality, cl.need_bits, s.presence.shape[1], s.specialisms.shape[1])
-    demand = demand[lot.places][:, lot.domains]  # (places, domains)
+    needed = demand[lot.places][:, lot.domains] > 0  # (places, domains)
     can = s.presence[idx][:, lot.places][:, :, None] & s.specialisms[idx][:, None, lot.domains]
-    can &= s.alive[idx][:, None, None]
-    meeting = can.sum(axis=0)
-    per_member = np.where(meeting > 0, demand / np.maximum(meeting, 1), 0.0)
-    return (can * per_member[None]).sum(axis=(1, 2))
+    return s.alive[idx] & (can & needed[None]).any(axis=(1, 2))
 
 
 def split_caseload(model: PartnershipModel, lot: Lot, bid: Bid, previous: Contract | None = None) -> dict[int, float]:
@@ -426,7 +423,7 @@ def split_caseload(model: PartnershipModel, lot: Lot, bid: Bid, previous: Contra
     The lead keeps the specification's core case-work, ``lead_core_share`` of
     the work, and the money the specification sets for it (all of it alone);
     the rest of the money follows each partner's contribution (needs and
-    places it covers). A partner with no work to expect (:func:`expected_work`:
+    places it covers). A partner with no work to expect (:func:`has_lot_work`:
     none of the lot's clients' needs that it meets in a place where it works)
     has no part in it: it is not paid for presence alone. A cut in value with
     the same specification falls on the partners first (Inspire at half
@@ -447,8 +444,7 @@ def split_caseload(model: PartnershipModel, lot: Lot, bid: Bid, previous: Contra
     holder = bid.partnership
     form = holder.form if holder is not None and holder.is_group else "alliance"
     trend = model.funding_factor() / previous.funding_at_start if previous is not None and previous.funding_at_start > 0 else 1.0
-    work = dict(zip([bid.lead, *members], expected_work(model, lot, [bid.lead, *members])))
-    members = [m for m in members if work[m] > 0]  # a partner with none of the lot's work has no part in it
+    members = [m for m, w in zip(members, has_lot_work(model, lot, members)) if w]  # no work, no part
     while True:
         contributions = {m: 1.0 + float((s.specialisms[m] & lot.domains).sum()) + float(s.presence[m, lot.places].sum())
                          for m in members}

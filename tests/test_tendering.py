@@ -240,13 +240,17 @@ def test_a_retender_marks_the_holders_ties_and_creates_none(small_scenario):
     contract = next(c for c in model.contracts.values() if c.holder.size >= 2)
     members = [m for m in contract.holder.members if model.sector.alive[m]]
     model.network.retendered[:] = False
-    ties = len(model.network)
-    tendering.tender(model, contract.commissioner, contract.lot_index, contract)
     a, b = model.network.pairs_within(np.asarray(members))
-    idx = model.network.edge_index(a, b)
-    assert np.all(model.network.retendered[idx[idx >= 0]])
-    assert np.count_nonzero(model.network.retendered) == np.count_nonzero(idx >= 0)
-    assert len(model.network) >= ties  # the award may add ties; marking adds none (checked by the count above)
+    before = model.network.edge_index(a, b)  # the members' ties before the re-tender
+    assert np.all(before >= 0)
+    strength = model.network.managerial[before].copy()
+    model.network.mark_retendered(members)
+    assert np.all(model.network.retendered[before])
+    assert np.count_nonzero(model.network.retendered) == before.size  # only these ties
+    assert np.array_equal(model.network.managerial[before], strength)  # marking changes no strength
+    model.network.retendered[:] = False
+    tendering.tender(model, contract.commissioner, contract.lot_index, contract)  # the re-tender itself marks them
+    assert np.all(model.network.retendered[before])
 
 
 def test_a_market_test_weakens_the_retendered_partners_ties(small_scenario, seeded_values):
@@ -274,8 +278,8 @@ def test_a_partner_with_no_work_in_the_lot_is_not_paid(small_scenario):
     idle = next(i for i in range(s.n) if s.alive[i] and i not in members)
     s.specialisms[idle] = s.specialisms[idle] & ~lot.domains
     s.presence[idle, lot.places] = True
-    work = tendering.expected_work(model, lot, [*members, idle])
-    assert work[-1] == 0.0 and np.all(work[:-1] >= 0.0) and work[:-1].sum() > 0
+    work = tendering.has_lot_work(model, lot, [*members, idle])
+    assert not work[-1] and work[:-1].any()
     paid = tendering.split_caseload(model, lot, tendering.Bid([*members, idle], lead))
     assert idle not in paid
     assert sum(paid.values()) == pytest.approx(lot.value)
