@@ -237,3 +237,68 @@ def test_a_gap_too_small_for_a_partners_time_is_not_filled(small_scenario):
     Refuser.asked = []
     _reorganisations(cheap, charity_cls=Refuser)
     assert Refuser.asked, "with the usual partnership time, the same gaps bring invitations"
+
+
+def test_a_need_most_clients_go_without_is_a_gap_even_where_someone_serves_it(small_scenario):
+    """In a large sector every need has a provider in every place, yet capacity is scarce: a place where
+    most of those needing something went without it last month is a gap a joint service can fill."""
+    model = sim.PartnershipModel(small_scenario("fine_cell_work", run__burn_in=0), seed=5)
+    model.step()
+    provided = delivery.local_provision(model)
+    need, unmet = model.cache["place_needs"], model.cache["place_unmet"]
+    gaps = delivery.provision_gaps(model)
+    cap = model.scenario.partnership.unfunded_capacity
+    expected_served = provided & (2 * unmet > need) & (unmet >= cap) & (need > 0)
+    joint = np.zeros_like(gaps)
+    for loc, d in model.partnerships.joint_services():
+        joint[loc, d] = True
+    assert np.array_equal(gaps & provided, expected_served & ~joint)
+    assert np.all(~gaps[~provided & ~joint & (need > 0)] == False)  # noqa: E712  (no provider: always a gap)
+    # a place and need met for most who have it is no gap where someone provides it
+    model.cache["place_unmet"] = np.zeros_like(unmet)
+    assert not (delivery.provision_gaps(model) & provided).any()
+
+
+def test_joint_services_form_in_a_large_sector_and_only_with_partnerships(small_scenario):
+    """P1's mechanism does not depend on a place having no provider: at four times the sector, where
+    every place has someone serving every need, know-how still meets access (none without partnerships)."""
+    big = dict(sector__charities=600, demand__clients=12_000, run__months=24)
+    on, off = small_scenario("fine_cell_work", **big), small_scenario("fine_cell_work", partnership__enabled=False, **big)
+    for seed in sim.replication_seeds(on, 2):
+        model = sim.PartnershipModel(on, seed=seed)
+        assert delivery.local_provision(model).all()
+        model.run_for(24)
+        assert model.monthly_frame()["unfunded_collaborations"].iloc[-1] > 0
+        model = sim.PartnershipModel(off, seed=seed)
+        model.run_for(24)
+        assert model.counters["unfunded_formed"] == 0
+
+
+def test_a_joint_service_runs_on_its_know_how_members_spare_hours_and_lapses_without_them(small_scenario):
+    sc = small_scenario("fine_cell_work")
+    model = next(m for m in (sim.PartnershipModel(sc, seed=s) for s in sim.replication_seeds(sc, 4))
+                 if delivery.joint_service_runs(m))
+    s, hpn = model.sector, sc.clients.hours_per_need
+    loc, d, runner = delivery.joint_service_runs(model)[0]
+    service = next(p for p in model.partnerships if p.joint_service == (loc, d))
+    # with hours to spare, the runner's hours pay for the clients the service takes
+    delivery.serve(model)
+    assert model.joint_served > 0
+    # without them, the service takes nobody, and ends at the next partner search
+    s.staff_hours[runner] = 0.0
+    s.volunteer_hours[runner] = 0.0
+    delivery.serve(model)
+    assert (loc, d) in model.cache["joint_idle"]
+    partnering.search(model)
+    assert not service.active and service.joint_service is None  # (another may start there later)
+    assert model.counters["unfunded_ended"] >= 1
+
+
+def test_a_charity_with_no_spare_hours_starts_no_joint_service(small_scenario):
+    model = sim.PartnershipModel(small_scenario("fine_cell_work", run__burn_in=0), seed=2)
+    model.step()
+    s = model.sector
+    i = int(np.flatnonzero(s.alive & s.knowhow.any(axis=1))[0])
+    s.demand_hours[i] = s.delivery_hours(model.scenario.sector.volunteer_supervision)[i]  # every hour taken
+    gaps = np.ones_like(delivery.provision_gaps(model))
+    assert not partnering._start_joint_service(model, i, gaps)
