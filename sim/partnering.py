@@ -89,18 +89,16 @@ def search(model: PartnershipModel) -> None:
 
 
 def _end_idle_joint_services(model: PartnershipModel) -> None:
-    """An unfunded joint service that supported nobody last month ends: with no funding, it lasts only
-    while its know-how member has hours to give it and clients take it up (its members pay coordination
-    and relationship hours for it every month, 7.3 ``invest``). The pair formed for it parts; a partnership
-    others have joined to share costs (``_join_for_survival``) stays together, informal, without the service."""
+    """An unfunded joint service that supported nobody last month ends, and with it the collaboration:
+    with no funding, it lasts only while its know-how member has hours to give it and clients take it up
+    (its members pay coordination and relationship hours for it every month, 7.3 ``invest``)."""
     idle = model.cache.pop("joint_idle", None)
     if not idle:
         return
     for p in model.partnerships:
         if p.is_group and p.joint_service is not None and not p.contracts and tuple(p.joint_service) in idle:
             p.joint_service = None
-            if p.size <= 2:
-                p.active = False
+            p.active = False
             model.counters["unfunded_ended"] += 1
 
 
