@@ -483,40 +483,9 @@ def local_provision(model: PartnershipModel) -> np.ndarray:
 _MASK_HAS = ((np.arange(256)[:, None] >> np.arange(8)) & 1).astype(np.float64)
 
 
-def joint_service_runs(model: PartnershipModel) -> list[tuple[int, int, int]]:
-    """(place, domain, runner) of each running unfunded joint service; the runner is its first
-    operating member with know-how in the domain (the programme's holder), or none (-1)."""
-    s = model.sector
-    runs = []
-    for p in model.partnerships:
-        if p.is_group and p.joint_service is not None:
-            loc, dom = p.joint_service
-            who = next((m for m in p.members if s.alive[m] and s.knowhow[m, dom]), -1)
-            if who >= 0:
-                runs.append((int(loc), int(dom), int(who)))
-    return runs
-
-
-def place_need_counts(locality: np.ndarray, masks: np.ndarray, n_loc: int, n_dom: int) -> np.ndarray:
-    """(localities, domains): how many of the clients in each place have each domain in their need ``masks``
-    (whole numbers: one count per place and mask, then the domains each mask holds)."""
-    per_mask = np.bincount(locality.astype(np.int64) * 256 + masks, minlength=n_loc * 256).reshape(n_loc, 256)
-    return per_mask.astype(np.float64) @ _MASK_HAS[:, :n_dom]
-
-
-def provision_gaps(model: PartnershipModel) -> np.ndarray:
-    """(localities, domains): where an unfunded joint service would find clients for a need.
-
-    Clients here have the need and no joint service already runs here for
-    it, and either no operating charity present serves it, or last month
-    most of the clients here who have it went without it, at least as many
-    as a joint service takes (``partnership.unfunded_capacity``): a gap in
-    provision, whether nobody offers the need or those who do cannot reach
-    most who have it. (Fine Cell Work at Leyhill: RECOOP "knew how to work
-    with this client group but were looking for a structured programme of
-    purposeful activity".)
-    """
-    cl, cache = model.clients, model.cache
+def unserved_needs(model: PartnershipModel) -> np.ndarray:
+    """(localities, domains): clients here need it, and no operating charity present serves it."""
+    cl = model.clients
     n_loc = model.sector.presence.shape[1]
     n_dom = len(model.domains)
     # which need masks occur in each place, then which domains those masks hold (only "any demand" matters)
@@ -525,11 +494,7 @@ def provision_gaps(model: PartnershipModel) -> np.ndarray:
     joint = np.zeros(demand.shape, dtype=bool)
     for loc, dom in model.partnerships.joint_services():
         joint[loc, dom] = True
-    gap = ~local_provision(model)
-    need, unmet = cache.get("place_needs"), cache.get("place_unmet")  # last month's, from :func:`serve`
-    if need is not None and need.shape == demand.shape:
-        gap |= (2.0 * unmet > need) & (unmet >= model.scenario.partnership.unfunded_capacity)
-    return demand & gap & ~joint
+    return (demand > 0) & ~local_provision(model) & ~joint
 
 
 def monitor(model: PartnershipModel) -> None:
@@ -721,20 +686,12 @@ def serve(model: PartnershipModel) -> None:
         model.network.add_contact(uniq // s.n, uniq % s.n,
                                   frontline=sc.relationships.frontline_growth * np.minimum(1.0, shared / 5.0))
 
-    # unfunded joint services (know-how meets access) take a few clients a month per place and need, on
-    # the hours their know-how member has left after its own clients' specialist and key work (no funding)
+    # unfunded joint services (know-how meets access) take a few clients a month per place and need
     remaining = cl.need_bits & ~met
     n_loc = s.presence.shape[1]
     capacity = np.zeros(n_loc * n_dom, dtype=np.int64)
-    runner = np.full(n_loc * n_dom, -1, dtype=np.int64)
-    left = np.maximum(spare - g_demand, 0.0)
-    runs = joint_service_runs(model)
-    for loc_, dom_, who in runs:
-        take = min(sc.partnership.unfunded_capacity, int(left[who] // hpn))
-        left[who] -= take * hpn
-        capacity[loc_ * n_dom + dom_] += take
-        runner[loc_ * n_dom + dom_] = who
-    took = np.zeros(n_loc * n_dom, dtype=np.int64)
+    for loc_, dom_ in model.partnerships.joint_services():
+        capacity[loc_ * n_dom + dom_] += sc.partnership.unfunded_capacity
     if capacity.any():
         r_rows, r_doms = pairs.unpack(remaining)
         cells = cl.locality[r_rows].astype(np.int64) * n_dom + r_doms
@@ -745,10 +702,6 @@ def serve(model: PartnershipModel) -> None:
         met |= joined
         remaining &= ~joined
         model.joint_served = int(np.count_nonzero(chosen))
-        took = np.bincount(cells[chosen], minlength=n_loc * n_dom)
-        s.demand_hours += np.bincount(runner[cells[chosen]], weights=np.full(cells[chosen].size, hpn), minlength=s.n)
-    # a joint service that supported nobody this month (no hours left, or nobody to take) lapses (7.3 ``search``)
-    model.cache["joint_idle"] = {(loc_, dom_) for loc_, dom_, _ in runs if took[loc_ * n_dom + dom_] == 0}
 
     # signposting to local provision where someone serves that need
     provision_bits = as_bits(*np.nonzero(local_provision(model)), n_loc)  # per place, the needs served there
@@ -774,9 +727,6 @@ def serve(model: PartnershipModel) -> None:
     s.waiting_hours[:] = waiting_list_hours(model, waiting)
     met_counts = POPCOUNT[met]
     cl.met_share = (met_counts / np.maximum(counts, 1)).astype(np.float32)
-    # per place and need, the clients who have it and those who went without (read by :func:`provision_gaps`)
-    model.cache["place_needs"] = place_need_counts(cl.locality, cl.need_bits, n_loc, n_dom)
-    model.cache["place_unmet"] = place_need_counts(cl.locality, cl.need_bits & ~met, n_loc, n_dom)
     multi = counts >= 2
     cl.joined_up = multi & (met_counts == counts)
     moved = model.cache.get("transferred_rows", np.arange(0))

@@ -21,8 +21,7 @@ import numpy as np
 from . import rules
 from .agents import Charity, overrides_rule
 from .clients import POPCOUNT
-from .delivery import _MASK_HAS, place_need_counts, provision_gaps, referral_row
-
+from .delivery import _MASK_HAS, referral_row, unserved_needs
 
 from .rules import coordination_hours, horizon_factor, partnership_form, search_chance  # noqa: F401  (pure rules, re-exported)
 
@@ -74,48 +73,25 @@ def search(model: PartnershipModel) -> None:
             agent = model.charity(int(i))
             if overrides_rule(type(agent), Charity, "search_chance"):
                 chance[k] = agent.search_chance()
-    _end_idle_joint_services(model)
     seekers = alive[model.rng.random(alive.size) < chance]
     if seekers.size == 0:
         return
-    gaps = provision_gaps(model)  # (localities, domains): where a joint service would find clients
+    unserved = unserved_needs(model)  # (localities, domains): clients in need, nobody present to serve
     informal_of = model.partnerships.informal_partnership_of()
     for i in seekers:
         i = int(i)
-        if s.knowhow[i].any() and _start_joint_service(model, i, gaps):
+        if s.knowhow[i].any() and _start_joint_service(model, i, unserved):
             continue
         if pressure[i]:
             _join_for_survival(model, i, informal_of)
 
 
-def _end_idle_joint_services(model: PartnershipModel) -> None:
-    """An unfunded joint service that supported nobody last month ends, and with it the collaboration:
-    with no funding, it lasts only while its know-how member has hours to give it and clients take it up
-    (its members pay coordination and relationship hours for it every month, 7.3 ``invest``)."""
-    idle = model.cache.pop("joint_idle", None)
-    if not idle:
-        return
-    for p in model.partnerships:
-        if p.is_group and p.joint_service is not None and not p.contracts and tuple(p.joint_service) in idle:
-            p.joint_service = None
-            p.active = False
-            model.counters["unfunded_ended"] += 1
-
-
-def _start_joint_service(model: PartnershipModel, i: int, gaps: np.ndarray) -> bool:
-    """Know-how without access meets access without know-how (Fine Cell Work and RECOOP).
-
-    The programme runs on the know-how charity's own hours (staff or
-    volunteers; the collaboration has no funding), so a charity starts one
-    only when last month left it hours to spare for at least one client's need.
-    """
-    s, sc = model.sector, model.scenario
-    spare = s.delivery_hours(sc.sector.volunteer_supervision)[i] - s.demand_hours[i]
-    if spare < sc.clients.hours_per_need:
-        return False
+def _start_joint_service(model: PartnershipModel, i: int, unserved: np.ndarray) -> bool:
+    """Know-how without access meets access without know-how (Fine Cell Work and RECOOP)."""
+    s = model.sector
     domains = s.knowhow[i].nonzero()[0]
     d = int(model.rng.choice(domains))
-    places = (gaps[:, d] & ~s.presence[i]).nonzero()[0]
+    places = (unserved[:, d] & ~s.presence[i]).nonzero()[0]
     if places.size == 0:
         return False
     loc = int(model.rng.choice(places))
@@ -126,7 +102,6 @@ def _start_joint_service(model: PartnershipModel, i: int, gaps: np.ndarray) -> b
     ties = model.network.strength(np.full(hosts.size, i), hosts, "managerial")
     host = int(hosts[np.argmax(ties + model.rng.random(hosts.size) * 0.1)])
     form_partnership(model, [i, host], host, commissioned=False, joint_service=(loc, d))
-    gaps[loc, d] = False  # one joint service a place and need
     model.counters["unfunded_formed"] += 1
     return True
 
@@ -248,6 +223,13 @@ def contract_rows(model: PartnershipModel, cids: list[int]) -> dict[int, np.ndar
     return {int(c): rows[a:b] for c, a, b in zip(ids, *bounds)}
 
 
+def _place_mask_counts(locality: np.ndarray, masks: np.ndarray, n_loc: int, n_dom: int) -> np.ndarray:
+    """(localities, domains): how many of the clients in each place have each domain in their need ``masks``
+    (whole numbers: one count per place and mask, then the domains each mask holds)."""
+    per_mask = np.bincount(locality.astype(np.int64) * 256 + masks, minlength=n_loc * 256).reshape(n_loc, 256)
+    return per_mask.astype(np.float64) @ _MASK_HAS[:, :n_dom]
+
+
 def contract_work(model: PartnershipModel, contract, members: list[int], rows: np.ndarray | None = None) -> np.ndarray:
     """Needs of the contract's clients each of ``members`` supports: its own caseload's needs, less
     those it refers on, and the needs referred to it, as the partnership refers them (to the member
@@ -272,7 +254,7 @@ def contract_work(model: PartnershipModel, contract, members: list[int], rows: n
     own = POPCOUNT[cl.need_bits[rows]].astype(np.int64) - POPCOUNT[referred]
     mine = index[provider] >= 0
     work += np.bincount(index[provider[mine]], weights=own[mine], minlength=len(members))
-    taken = place_need_counts(loc, referred, n_loc, n_dom)  # (places, domains) referrals routed
+    taken = _place_mask_counts(loc, referred, n_loc, n_dom)  # (places, domains) referrals routed
     has = tgt >= 0
     work += np.bincount(index[tgt[has]], weights=taken[has], minlength=len(members))
     return work
@@ -323,7 +305,7 @@ def contract_place_needs(model: PartnershipModel, cids: list[int],
     n_loc, n_dom = s.presence.shape[1], s.specialisms.shape[1]
     if rows is None:
         rows = contract_rows(model, cids)
-    return {int(c): place_need_counts(cl.locality[rows[c]], cl.need_bits[rows[c]], n_loc, n_dom).astype(np.float64)
+    return {int(c): _place_mask_counts(cl.locality[rows[c]], cl.need_bits[rows[c]], n_loc, n_dom).astype(np.float64)
             for c in cids}
 
 

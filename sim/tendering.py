@@ -405,13 +405,13 @@ def has_lot_work(model: PartnershipModel, lot: Lot, members: list[int]) -> np.nd
     What a partnership can plan on at the award, before the contract's clients are known (the
     flexible rebalance later pays by the work actually done, :func:`sim.partnering.contract_work`).
     """
-    from .delivery import place_need_counts
+    from .partnering import _place_mask_counts
 
     s, cl = model.sector, model.clients
     idx = np.asarray(members, dtype=np.int64)
     if idx.size == 0 or len(cl) == 0:
         return np.zeros(idx.size, dtype=bool)
-    demand = place_need_counts(cl.locality, cl.need_bits, s.presence.shape[1], s.specialisms.shape[1])
+    demand = _place_mask_counts(cl.locality, cl.need_bits, s.presence.shape[1], s.specialisms.shape[1])
     needed = demand[lot.places][:, lot.domains] > 0  # (places, domains)
     can = s.presence[idx][:, lot.places][:, :, None] & s.specialisms[idx][:, None, lot.domains]
     return s.alive[idx] & (can & needed[None]).any(axis=(1, 2))
