@@ -102,6 +102,7 @@ def _start_joint_service(model: PartnershipModel, i: int, unserved: np.ndarray) 
     ties = model.network.strength(np.full(hosts.size, i), hosts, "managerial")
     host = int(hosts[np.argmax(ties + model.rng.random(hosts.size) * 0.1)])
     form_partnership(model, [i, host], host, commissioned=False, joint_service=(loc, d))
+    unserved[loc, d] = False  # one joint service a place and need: later searchers this month see it taken
     model.counters["unfunded_formed"] += 1
     return True
 

@@ -95,6 +95,13 @@ class Sector(_Section):
     other_income_follows_funding: float = Field(0.5, ge=0.0, le=1.0, description="How much of the funding trend also applies to charities' own income (assumption)")
     pressure_runway_months: float = Field(24.0, ge=0.0, le=240.0, description="A charity is under financial pressure when its reserves are below a month of spending, or when this month's deficit would use them up within this many months (a reserves policy's planning horizon; 0 = only the first; assumption)")
     closure_months: int = Field(3, ge=1, le=36, description="A charity whose reserves stay negative this many months closes")
+    absent_in_prisons: list[Domain] = Field(
+        default_factory=list,
+        description="Need domains that no charity working inside a prison offers at the start: charities serving them "
+                    "work in the community only (one based at a prison is based in a community place instead). A "
+                    "region's starting condition, not a policy: Fine Cell Work at Leyhill found no structured "
+                    "programme of purposeful activity inside the prison",
+    )
 
 
 class Demand(_Section):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .scenario import Scenario
+from .scenario import DOMAINS, Scenario
 
 #: Annual income bounds of each band, in pounds (Clinks' bands; the upper
 #: bound of the largest band is an assumption).
@@ -102,6 +102,7 @@ class SectorState:
         self.presence = rng.random((n, n_localities)) < share[:, None]
         self.presence[np.arange(n), home] = True
         self.home = home
+        self._keep_out_of_prisons(scenario, n_localities)
 
         # monthly flows, refreshed each month (pounds; hours)
         self.income = np.zeros(n)
@@ -113,6 +114,40 @@ class SectorState:
         self.demand_hours = np.zeros(n)
         self.waiting_hours = np.zeros(n)
         self.runway_months = s.pressure_runway_months
+
+    def _keep_out_of_prisons(self, scenario: Scenario, n_localities: int) -> None:
+        """``sector.absent_in_prisons``: nobody working inside a prison offers those needs.
+
+        A charity present in a prison that serves such a need among others
+        works there without it: it no longer serves it anywhere (RECOOP
+        "knew how to work with this client group but were looking for a
+        structured programme of purposeful activity"). One that serves
+        nothing else works in the community only (Fine Cell Work "didn't
+        have the contacts, local knowledge or the facilities within
+        Leyhill"); if based at a prison, it is based in a community place
+        instead, chosen by its index. Prisons are the last ``sector.prisons``
+        localities, as in the model. No random draw is used, so a scenario
+        without the key is unchanged.
+        """
+        absent = np.zeros(self.specialisms.shape[1], dtype=bool)
+        absent[[DOMAINS.index(d) for d in scenario.sector.absent_in_prisons]] = True
+        n_prisons = scenario.sector.prisons if n_localities > 1 else 0
+        if not absent.any() or n_prisons == 0:
+            return
+        first_prison = n_localities - n_prisons
+        inside = self.presence[:, first_prison:].any(axis=1)
+        serves = self.specialisms[:, absent].any(axis=1)
+        other = self.specialisms[:, ~absent].any(axis=1)
+        drop = inside & serves & other  # works inside without the programme
+        self.specialisms[np.ix_(drop, absent)] = False
+        self.knowhow &= self.specialisms
+        leave = inside & serves & ~other  # the programme is all it does: it works outside
+        based_inside = leave & (self.home >= first_prison)
+        self.home[based_inside] = based_inside.nonzero()[0] % first_prison
+        self.presence[leave, first_prison:] = False
+        self.presence[leave, self.home[leave]] = True
+        d = self.specialisms.shape[1]
+        self.specialism_bits = (self.specialisms.astype(np.uint8) << np.arange(d, dtype=np.uint8)).sum(axis=1, dtype=np.uint8)
 
     def pressure(self) -> np.ndarray:
         """Under financial pressure: reserves below one month of spending (or below zero), or a

@@ -237,3 +237,50 @@ def test_a_gap_too_small_for_a_partners_time_is_not_filled(small_scenario):
     Refuser.asked = []
     _reorganisations(cheap, charity_cls=Refuser)
     assert Refuser.asked, "with the usual partnership time, the same gaps bring invitations"
+
+
+def test_needs_absent_in_prisons_are_offered_by_nobody_inside_and_nothing_else_moves(small_scenario):
+    d = sim.DOMAINS.index("purposeful_activity")
+    plain = sim.PartnershipModel(small_scenario(run__burn_in=0), seed=4).sector
+    sc = small_scenario(run__burn_in=0, sector__absent_in_prisons=["purposeful_activity"])
+    model = sim.PartnershipModel(sc, seed=4)
+    s, prisons = model.sector, model.prisons
+    inside = s.presence[:, prisons].any(axis=1)
+    assert inside.any() and not (inside & s.specialisms[:, d]).any(), "nobody inside offers it"
+    assert s.specialisms[:, d].any(), "charities outside still do"
+    assert s.specialisms.any(axis=1).all() and s.presence[np.arange(s.n), s.home].all()
+    assert not (s.knowhow & ~s.specialisms).any()
+    assert np.array_equal(s.specialism_bits, (s.specialisms * (1 << np.arange(len(sim.DOMAINS)))).sum(axis=1))
+    # only charities that served it changed; the rest of the sector is as drawn (no random draw used)
+    untouched = ~plain.specialisms[:, d]
+    assert np.array_equal(s.presence[untouched], plain.presence[untouched])
+    assert np.array_equal(s.specialisms[untouched], plain.specialisms[untouched])
+    assert np.array_equal(s.base_income, plain.base_income)
+
+
+def test_fine_cell_work_forms_in_a_dense_region_too(small_scenario):
+    """P1 at four times the baseline's sector in the same places, where random presence alone puts some
+    provider of every need in every place: the joint services for the need nobody inside offers still form
+    in prisons, and none forms without partnerships."""
+    dense = dict(sector__charities=600, demand__clients=12_000, run__months=12)
+    d = sim.DOMAINS.index("purposeful_activity")
+    on = small_scenario("fine_cell_work", **dense)
+    off = small_scenario("fine_cell_work", partnership__enabled=False, **dense)
+    formed = 0
+    for seed in sim.replication_seeds(on, 2):
+        model = sim.PartnershipModel(on, seed=seed)
+        model.run_for(12)
+        formed += sum(1 for loc, dom in model.partnerships.joint_services() if dom == d and loc in set(model.prisons.tolist()))
+        model = sim.PartnershipModel(off, seed=seed)
+        model.run_for(12)
+        assert model.counters["unfunded_formed"] == 0 and not model.partnerships.joint_services()
+    assert formed > 0
+
+
+def test_one_joint_service_a_place_and_need(small_scenario):
+    sc = small_scenario("fine_cell_work", partnership__search_rate=1.0)
+    for seed in sim.replication_seeds(sc, 3):
+        model = sim.PartnershipModel(sc, seed=seed)
+        model.run_for(6)
+        cells = model.partnerships.joint_services()
+        assert cells and len(cells) == len(set(cells))
