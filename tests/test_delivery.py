@@ -102,6 +102,30 @@ def test_unassigned_clients_go_where_there_is_fitting_spare_capacity(small_scena
     assert rho > 0 and p < ALPHA
 
 
+def test_each_waiting_client_picks_a_fitting_charity_with_chance_in_proportion_to_its_spare_slots(small_scenario):
+    """The two-stage draw (a group of charities by specialism mask, then a charity within it) gives each
+    fitting charity present in the client's place the chance slots / fitting slots: observed counts
+    against the counts expected client by client (chi-square, 5%), with room for everyone."""
+    model = sim.PartnershipModel(small_scenario(run__burn_in=0, demand__clients=6000), seed=3)
+    model.step()
+    cl, s = model.clients, model.sector
+    cl.contract[:] = -1
+    cl.provider[:] = -1
+    s.demand_hours[:] = 0.0
+    s.staff_hours[:] = s.staff_hours * 50.0 + 500.0  # ample room: nobody is turned away, only the draw decides
+    slots = delivery.spare_slots(model)
+    fits = (cl.need_bits[:, None] & s.specialism_bits[None, :]) != 0
+    weight = fits * s.presence[:, cl.locality].T * slots[None, :]  # (clients, charities)
+    served = weight.sum(axis=1) > 0
+    expected = (weight[served] / weight[served].sum(axis=1, keepdims=True)).sum(axis=0)
+    delivery.assign_providers(model)
+    assert np.array_equal(cl.provider >= 0, served), "every client some charity can serve is placed"
+    observed = np.bincount(cl.provider[served], minlength=s.n)
+    used = expected > 0
+    assert observed[~used].sum() == 0, "nobody goes to a charity that cannot serve them there"
+    assert stats.chisquare(observed[used], expected[used] * observed.sum() / expected.sum()).pvalue > ALPHA
+
+
 def test_with_no_spare_capacity_anywhere_clients_wait(small_scenario):
     model = _unassigned(small_scenario)
     s = model.sector
