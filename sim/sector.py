@@ -92,8 +92,6 @@ class SectorState:
         keys = rng.random((n, d)) ** (1.0 / (w / w.sum()))
         rank = np.argsort(np.argsort(-keys, axis=1), axis=1)
         self.specialisms = rank < count[:, None]
-        #: the specialisms as a bit mask per charity (bit d = domain d), matched against clients' needs
-        self.specialism_bits = (self.specialisms.astype(np.uint8) << np.arange(d, dtype=np.uint8)).sum(axis=1, dtype=np.uint8)
         self.knowhow = self.specialisms & (rng.random((n, d)) < s.knowhow_share * np.where(self.band >= 1, 1.0, 0.3)[:, None])
 
         # presence: a home locality plus a band-dependent share of the others
@@ -103,6 +101,8 @@ class SectorState:
         self.presence[np.arange(n), home] = True
         self.home = home
         self._keep_out_of_prisons(scenario, n_localities)
+        #: the specialisms as a bit mask per charity (bit d = domain d), matched against clients' needs
+        self.specialism_bits = (self.specialisms.astype(np.uint8) << np.arange(d, dtype=np.uint8)).sum(axis=1, dtype=np.uint8)
 
         # monthly flows, refreshed each month (pounds; hours)
         self.income = np.zeros(n)
@@ -146,8 +146,6 @@ class SectorState:
         self.home[based_inside] = based_inside.nonzero()[0] % first_prison
         self.presence[leave, first_prison:] = False
         self.presence[leave, self.home[leave]] = True
-        d = self.specialisms.shape[1]
-        self.specialism_bits = (self.specialisms.astype(np.uint8) << np.arange(d, dtype=np.uint8)).sum(axis=1, dtype=np.uint8)
 
     def pressure(self) -> np.ndarray:
         """Under financial pressure: reserves below one month of spending (or below zero), or a

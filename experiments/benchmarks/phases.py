@@ -48,11 +48,16 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=None, help="runs (default 3; 1 with --national)")
     ap.add_argument("--months", type=int, default=None, help="months to run (default: the scenario's)")
     args = ap.parse_args()
+    if (args.seeds is not None and args.seeds < 1) or (args.months is not None and args.months < 1):
+        ap.exit(2, "phases: --seeds and --months must be at least 1\n")
     overrides = dict(NATIONAL) if args.national else {}
     if args.months:
         overrides["run.months"] = args.months
     seeds = args.seeds or (1 if args.national else 3)
-    scenario = sim.load_scenario("baseline", overrides)
+    try:
+        scenario = sim.load_scenario("baseline", overrides)
+    except sim.ScenarioError as err:
+        ap.exit(2, f"phases: {err}\n")
     totals: Counter = Counter()
     schedule = timed_schedule(totals)
     sim.PartnershipModel(sim.load_scenario("baseline", {"run.months": 2}), seed=1, phases=schedule).run_for(2)  # warm-up
