@@ -151,9 +151,13 @@ def assign_providers(model: PartnershipModel) -> None:
     """Clients without a contract keep their charity, or go to one with fitting spare capacity, or wait.
 
     A client whose charity still operates where they are stays with it. The
-    others are offered to charities present in their place that serve one of
-    their needs, in proportion to each charity's spare capacity; beyond the
-    charities' spare capacity, clients wait (``clients_waiting``).
+    others, in every place at once, each draw one of the charities present in
+    their place that serve one of their needs, in proportion to its spare
+    capacity (no place has first call on a charity working in several). A
+    charity drawn by more clients than it has room for takes a random subset;
+    those it turns away draw once more among the charities with room left
+    (:data:`ASSIGNMENT_ROUNDS` draws in all). Beyond that, clients wait
+    (``clients_waiting``).
     """
     s, cl = model.sector, model.clients
     if len(cl) == 0:
@@ -165,43 +169,83 @@ def assign_providers(model: PartnershipModel) -> None:
     waiting = (no_contract & (cl.provider < 0)).nonzero()[0]
     if waiting.size == 0:
         return
-    slots = spare_slots(model)
+    slots = spare_slots(model)  # zero for closed charities
     rng = model.rng
-    present = np.ascontiguousarray(s.presence.T)  # (places, charities): one row read per place
-    open_ = s.alive & (slots > 0)  # kept up to date as slots are taken
     # (need masks, charities): whether the charity serves one of the needs; one table for every place
     fit = (np.arange(1 << s.specialisms.shape[1])[:, None] & s.specialism_bits[None, :]) != 0
-    need_bits = cl.need_bits.astype(np.int64)  # converted once, not place by place
-    # waiting rows grouped by place, in order (a stable sort; on 16-bit keys numpy uses a radix sort, same order)
-    locs = cl.locality[waiting]
-    order = np.argsort(locs.astype(np.int16) if s.presence.shape[1] <= np.iinfo(np.int16).max else locs, kind="stable")
-    by_place, sorted_locs = waiting[order], locs[order]
-    starts = np.flatnonzero(sorted_locs[1:] != sorted_locs[:-1]) + 1  # where each place's run begins (after the first)
-    places = sorted_locs[np.concatenate(([0], starts))]
-    for loc, here in zip(places, np.split(by_place, starts)):
-        charities = (open_ & present[loc]).nonzero()[0]
-        if charities.size == 0:
-            continue
-        here = rng.permutation(here)
-        # a client's chances follow the spare slots of the charities serving one of their needs
-        cum, row = _fitting_slots(fit, charities, slots, need_bits[here])
-        total = cum[row, -1]
-        has = total > 0
-        n_has = np.count_nonzero(has)
-        rows = here
-        if n_has < has.size:  # only clients some open charity here can serve (often all of them: no filtering)
-            row, total, rows = row[has], total[has], here[has]
-        pick = count_below(cum, row, rng.random(n_has) * total)
-        chosen = charities[np.minimum(pick, charities.size - 1)]
+    present = np.ascontiguousarray(s.presence.T)  # (places, charities)
+    for _ in range(ASSIGNMENT_ROUNDS):
+        if waiting.size == 0:
+            break
+        # one draw per client in (0, 1], taken whole before any place is looked at
+        chosen = draw_charities(fit, present, slots, cl.locality[waiting], cl.need_bits[waiting],
+                                1.0 - rng.random(waiting.size))
+        some = chosen >= 0  # clients with no fitting charity with room here wait (and would in a later draw)
+        rows, chosen = waiting[some], chosen[some]
         taken = take_up_to(chosen, slots, rng)  # no charity beyond its spare capacity (whole-number slots)
         got = chosen[taken]
         cl.provider[rows[taken]] = got
         slots -= np.bincount(got, minlength=slots.size)  # whole numbers: same as np.subtract.at
-        open_[got] = slots[got] > 0
+        waiting = rows[~taken]
 
+
+#: draws a client turned away by a full charity makes in a month (the first, and one among charities left with room)
+ASSIGNMENT_ROUNDS = 2
 
 #: up to this many entries, a (rows, charities) table is built whole: fewer numpy calls beat less arithmetic
 _SMALL = 20_000
+#: up to this many entries, one (place and need mask, charity) table serves every place at once
+_ONE_TABLE = 250_000
+
+
+def draw_charities(fit: np.ndarray, present: np.ndarray, slots: np.ndarray, locality: np.ndarray,
+                   masks: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """For each client, a charity present in its place serving one of its needs, drawn in proportion to ``slots``.
+
+    ``fit`` is (need masks, charities), ``present`` (places, charities), ``u``
+    each client's draw in (0, 1]. Returns -1 where no such charity has a
+    slot. The charity is the first whose cumulative slots, over the fitting
+    charities in index order, reach ``u`` times their total. Slots are whole
+    numbers, so the sums are exact: one table for every place, or one table
+    per place when that would be large, give the same charities.
+    """
+    n_masks = fit.shape[0]
+    masks = masks.astype(np.int64)  # row indices in arithmetic below (uint8 would wrap)
+    out = np.full(locality.size, -1, dtype=np.int64)
+    open_ = (slots > 0).nonzero()[0]
+    if open_.size == 0:
+        return out
+    key = locality.astype(np.int64) * n_masks + masks
+    seen = np.bincount(key, minlength=present.shape[0] * n_masks) > 0  # the (place, mask) pairs that occur
+    pairs = seen.nonzero()[0]
+    if pairs.size * open_.size <= _ONE_TABLE:
+        row = (np.cumsum(seen) - 1)[key]
+        table = present[pairs // n_masks][:, open_] & fit[pairs % n_masks][:, open_]
+        cum = np.cumsum(table * slots[open_], axis=1)
+        _pick(cum, row, u, open_, out, np.arange(locality.size))
+        return out
+    # a large sector: place by place, over the charities present there with room
+    order = np.argsort(locality, kind="stable")
+    sorted_locs = locality[order]
+    starts = (sorted_locs[1:] != sorted_locs[:-1]).nonzero()[0] + 1
+    here_open = slots > 0
+    for loc, here in zip(sorted_locs[np.concatenate(([0], starts))], np.split(order, starts)):
+        charities = (here_open & present[loc]).nonzero()[0]
+        if charities.size == 0:
+            continue
+        cum, row = _fitting_slots(fit, charities, slots, masks[here])
+        _pick(cum, row, u[here], charities, out, here)
+    return out
+
+
+def _pick(cum: np.ndarray, row: np.ndarray, u: np.ndarray, columns: np.ndarray, out: np.ndarray,
+          at: np.ndarray) -> None:
+    """Write into ``out[at]`` the column (of ``columns``) where each client's cumulative row reaches ``u`` of its total."""
+    total = cum[row, -1]
+    has = (total > 0).nonzero()[0]
+    if has.size < total.size:
+        row, total, u, at = row[has], total[has], u[has], at[has]
+    out[at] = columns[count_below(cum, row, u * total)]
 
 
 def _fitting_slots(fit: np.ndarray, charities: np.ndarray, slots: np.ndarray, masks: np.ndarray):
@@ -226,7 +270,7 @@ def count_below(cum: np.ndarray, row: np.ndarray, x: np.ndarray) -> np.ndarray:
     """For each client, how many entries of its row ``row`` of ``cum`` are below its ``x``.
 
     ``cum`` is from :func:`_fitting_slots`: rows of whole numbers,
-    non-decreasing, ``0 <= x < `` the row's last entry. Same as ``(cum[row] < x[:, None]).sum(axis=1)``,
+    non-decreasing, ``0 < x <=`` the row's last entry (so the count is a column whose entry reaches ``x``). Same as ``(cum[row] < x[:, None]).sum(axis=1)``,
     by a binary search per client: the rows are laid end to end with an offset
     larger than any entry, and ``cum < x`` is ``cum < ceil(x)`` for whole-number ``cum``,
     so everything stays a whole number (exact in floating point).
@@ -295,7 +339,7 @@ class ProviderTables:
             if now is None:
                 now = _contract_inputs(contract)
             if block is None or block.inputs != now:  # the contract changed since the block was computed
-                block = ContractBlock(s, contract, now)
+                block = ContractBlock(s, contract, now, block)
             elif reuse:  # same block: its rows are already in place
                 self.blocks[contract.cid] = block
                 if block.delivering.size:
@@ -396,9 +440,11 @@ class ContractBlock:
     Valid while the sector's alive, presence and specialism arrays are
     unchanged (:func:`provider_tables` drops every block when they change) and
     the contract's shares, lead, holder and lot are the same (its ``inputs``, from :func:`_contract_inputs`).
+    A ``previous`` block of the same contract on the same sector arrays lends its referral rows when
+    the delivering members are the same.
     """
 
-    def __init__(self, s, contract, inputs: tuple | None = None):
+    def __init__(self, s, contract, inputs: tuple | None = None, previous: ContractBlock | None = None):
         self.inputs = _contract_inputs(contract) if inputs is None else inputs
         alive = [m for m in contract.delivering if s.alive[m]]
         delivering = np.array(alive, dtype=np.int64)
@@ -415,7 +461,9 @@ class ContractBlock:
         cum = np.cumsum(weight, axis=0) / total
         self.members = np.where(weight.T > 0, delivering[None, :], -1)  # (places, members)
         self.cumulative = cum.T
-        self.referral = referral_row(s, delivering)
+        # where needs are referred depends on the members alone (a rebalance moves only the money)
+        same = previous is not None and np.array_equal(previous.delivering, delivering)
+        self.referral = previous.referral if same else referral_row(s, delivering)
 
 
 def referral_row(s, members: np.ndarray) -> np.ndarray:
@@ -472,8 +520,9 @@ def local_provision(model: PartnershipModel) -> np.ndarray:
     key = (model.month, model.counters["closures"], model.counters["exits"])
     if cache.get("provision_key") != key:
         s = model.sector
-        cache["provision"] = np.stack(
-            [s.presence[s.alive & s.specialisms[:, d]].any(axis=0) for d in range(s.specialisms.shape[1])], axis=1)
+        # operating providers of each need in each place, counted (whole numbers: exact in floating point)
+        alive = s.alive.astype(np.float64)
+        cache["provision"] = ((s.presence.T * alive) @ s.specialisms.astype(np.float64)) > 0
         cache["provision_key"] = key
     return cache["provision"]
 
@@ -569,7 +618,7 @@ def take_up_to(cells: np.ndarray, capacity: np.ndarray, rng: np.random.Generator
     """Pick at most ``capacity[cell]`` random entries of each cell; returns a mask over ``cells``."""
     draw = rng.random(cells.size)
     counts = np.bincount(cells, minlength=capacity.size)
-    if ((counts == 0) | (counts - 1 < capacity)).all():  # no cell over its capacity: all are taken (same draws used)
+    if not (counts > capacity).any():  # no cell over its capacity: all are taken (same draws used)
         return np.ones(cells.size, dtype=bool)
     order = np.lexsort((draw, cells))
     sorted_cells = cells[order]

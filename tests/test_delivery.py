@@ -126,6 +126,49 @@ def test_each_waiting_client_picks_a_fitting_charity_with_chance_in_proportion_t
     assert stats.chisquare(observed[used], expected[used] * observed.sum() / expected.sum()).pvalue > ALPHA
 
 
+def test_one_table_and_place_by_place_draw_the_same_charities(small_scenario):
+    """The draw does not depend on how it is computed: one table for every place (a small sector)
+    or one per place (a large one) give the same charity to every client, with the same draws."""
+    model = sim.PartnershipModel(small_scenario(run__burn_in=0, demand__clients=4000), seed=5)
+    model.step()
+    cl, s = model.clients, model.sector
+    fit = (np.arange(1 << s.specialisms.shape[1])[:, None] & s.specialism_bits[None, :]) != 0
+    present = np.ascontiguousarray(s.presence.T)
+    slots = delivery.spare_slots(model)
+    slots[::3] = 0.0  # some charities full
+    u = 1.0 - np.random.default_rng(0).random(len(cl))
+    whole = delivery.draw_charities(fit, present, slots, cl.locality, cl.need_bits, u)
+    old = delivery._ONE_TABLE
+    try:
+        delivery._ONE_TABLE = 0
+        by_place = delivery.draw_charities(fit, present, slots, cl.locality, cl.need_bits, u)
+    finally:
+        delivery._ONE_TABLE = old
+    assert np.array_equal(whole, by_place)
+    got = whole >= 0
+    assert got.any() and not got.all()
+    assert np.all(slots[whole[got]] > 0) and np.all(s.presence[whole[got], cl.locality[got]])
+
+
+def test_a_client_turned_away_by_a_full_charity_draws_again_among_those_with_room(small_scenario, monkeypatch):
+    """With a few slots per charity, many clients draw a charity that fills; a second draw among the
+    charities left with room places more of them, never beyond any charity's room."""
+    def placed(rounds):
+        model = _unassigned(small_scenario)
+        s = model.sector
+        monkeypatch.setattr(delivery, "ASSIGNMENT_ROUNDS", rounds)
+        monkeypatch.setattr(delivery, "spare_slots", lambda m: np.where(s.alive, 2.0, 0.0))
+        delivery.assign_providers(model)
+        prov = model.clients.provider
+        assert np.all(np.bincount(prov[prov >= 0], minlength=s.n) <= 2), "no charity beyond its room"
+        return np.count_nonzero(prov >= 0), int(2 * s.alive.sum())
+
+    once, room = placed(1)
+    twice, _ = placed(2)
+    assert once < room, "the first draw leaves room unused (clients collide on charities that fill)"
+    assert twice > once
+
+
 def test_with_no_spare_capacity_anywhere_clients_wait(small_scenario):
     model = _unassigned(small_scenario)
     s = model.sector
