@@ -171,15 +171,13 @@ def assign_providers(model: PartnershipModel) -> None:
         return
     slots = spare_slots(model)  # zero for closed charities
     rng = model.rng
-    # (need masks, charities): whether the charity serves one of the needs; one table for every place
-    fit = (np.arange(1 << s.specialisms.shape[1])[:, None] & s.specialism_bits[None, :]) != 0
-    present = np.ascontiguousarray(s.presence.T)  # (places, charities)
+    pairs = _pairs_by_group(model)
     for _ in range(ASSIGNMENT_ROUNDS):
         if waiting.size == 0:
             break
         # one draw per client in (0, 1], taken whole before any place is looked at
-        chosen = draw_charities(fit, present, slots, cl.locality[waiting], cl.need_bits[waiting],
-                                1.0 - rng.random(waiting.size))
+        chosen = draw_charities(pairs, slots, s.presence.shape[1], s.specialisms.shape[1], cl.locality[waiting],
+                                cl.need_bits[waiting], 1.0 - rng.random(waiting.size))
         some = chosen >= 0  # clients with no fitting charity with room here wait (and would in a later draw)
         rows, chosen = waiting[some], chosen[some]
         taken = take_up_to(chosen, slots, rng)  # no charity beyond its spare capacity (whole-number slots)
@@ -192,84 +190,78 @@ def assign_providers(model: PartnershipModel) -> None:
 #: draws a client turned away by a full charity makes in a month (the first, and one among charities left with room)
 ASSIGNMENT_ROUNDS = 2
 
-#: up to this many entries, a (rows, charities) table is built whole: fewer numpy calls beat less arithmetic
+#: up to this many entries, a (rows, columns) table is compared whole: fewer numpy calls beat less arithmetic
 _SMALL = 20_000
-#: up to this many entries, one (place and need mask, charity) table serves every place at once
-_ONE_TABLE = 250_000
 
 
-def draw_charities(fit: np.ndarray, present: np.ndarray, slots: np.ndarray, locality: np.ndarray,
-                   masks: np.ndarray, u: np.ndarray) -> np.ndarray:
+def _pairs_by_group(model: PartnershipModel) -> tuple[np.ndarray, np.ndarray]:
+    """Every (charity, place) where a charity works, as ``(charity, group)`` sorted by group then charity,
+    where ``group = place * 2**domains + specialism mask`` (cached while presence and specialisms are unchanged)."""
+    s, cache = model.sector, model.cache
+    key = (s.presence.tobytes(), s.specialism_bits.tobytes())
+    if cache.get("pairs_by_group_key") != key:
+        who, where = _presence_pairs(model)
+        group = where.astype(np.int64) * (1 << s.specialisms.shape[1]) + s.specialism_bits[who]
+        order = np.lexsort((who, group))
+        cache["pairs_by_group"] = (who[order], group[order])
+        cache["pairs_by_group_key"] = key
+    return cache["pairs_by_group"]
+
+
+def draw_charities(pairs: tuple[np.ndarray, np.ndarray], slots: np.ndarray, n_places: int, n_domains: int,
+                   locality: np.ndarray, masks: np.ndarray, u: np.ndarray) -> np.ndarray:
     """For each client, a charity present in its place serving one of its needs, drawn in proportion to ``slots``.
 
-    ``fit`` is (need masks, charities), ``present`` (places, charities), ``u``
-    each client's draw in (0, 1]. Returns -1 where no such charity has a
-    slot. The charity is the first whose cumulative slots, over the fitting
-    charities in index order, reach ``u`` times their total. Slots are whole
-    numbers, so the sums are exact: one table for every place, or one table
-    per place when that would be large, give the same charities.
+    ``pairs`` is :func:`_pairs_by_group`'s, ``masks`` each client's need
+    mask, ``u`` its draw in (0, 1]. Returns -1 where no such charity has a
+    slot. The fitting charities of a place are laid out by specialism mask,
+    then index; the client's charity is the first whose cumulative slots reach
+    ``X = ceil(u * total)``. It is found in two steps, with whole numbers
+    only (exact): the specialism mask, from a (place and need mask,
+    specialism mask) table of slots, then the charity within that mask's
+    charities in the place.
     """
-    n_masks = fit.shape[0]
-    masks = masks.astype(np.int64)  # row indices in arithmetic below (uint8 would wrap)
+    n_masks = 1 << n_domains
     out = np.full(locality.size, -1, dtype=np.int64)
-    open_ = (slots > 0).nonzero()[0]
-    if open_.size == 0:
+    who, group = pairs
+    has_room = (slots[who] > 0).nonzero()[0]
+    if has_room.size == 0:
         return out
+    who, group = who[has_room], group[has_room]
+    weight = slots[who]
+    cum_pairs = np.cumsum(weight)  # whole numbers: exact
+    by_group = np.bincount(group, weights=weight, minlength=n_places * n_masks).reshape(n_places, n_masks)
+    # rows: the (place, need mask) pairs that occur
     key = locality.astype(np.int64) * n_masks + masks
-    seen = np.bincount(key, minlength=present.shape[0] * n_masks) > 0  # the (place, mask) pairs that occur
-    pairs = seen.nonzero()[0]
-    if pairs.size * open_.size <= _ONE_TABLE:
-        row = (np.cumsum(seen) - 1)[key]
-        table = present[pairs // n_masks][:, open_] & fit[pairs % n_masks][:, open_]
-        cum = np.cumsum(table * slots[open_], axis=1)
-        _pick(cum, row, u, open_, out, np.arange(locality.size))
-        return out
-    # a large sector: place by place, over the charities present there with room
-    order = np.argsort(locality, kind="stable")
-    sorted_locs = locality[order]
-    starts = (sorted_locs[1:] != sorted_locs[:-1]).nonzero()[0] + 1
-    here_open = slots > 0
-    for loc, here in zip(sorted_locs[np.concatenate(([0], starts))], np.split(order, starts)):
-        charities = (here_open & present[loc]).nonzero()[0]
-        if charities.size == 0:
-            continue
-        cum, row = _fitting_slots(fit, charities, slots, masks[here])
-        _pick(cum, row, u[here], charities, out, here)
+    seen = np.bincount(key, minlength=n_places * n_masks) > 0
+    rows = seen.nonzero()[0]
+    cols = (by_group.sum(axis=0) > 0).nonzero()[0]  # the specialism masks some charity with room has
+    cum = np.cumsum(_FITS[:n_masks, cols][rows % n_masks] * by_group[:, cols][rows // n_masks], axis=1)
+    # clients in order of their row, so the searches below read the tables in order (faster; same answers)
+    by_row = np.argsort(_small_int(key, n_places * n_masks), kind="stable")
+    key = key[by_row]
+    row = (np.cumsum(seen) - 1)[key]
+    total = cum[row, -1]
+    has = (total > 0).nonzero()[0]
+    at, row, key = by_row[has], row[has], key[has]
+    x = np.ceil(u[at] * total[has])  # a whole number in 1..total
+    col = count_below(cum, row, x)  # the first specialism mask whose cumulative slots reach x
+    before = np.where(col > 0, cum[row, np.maximum(col - 1, 0)], 0.0)
+    # the charity: the first of that mask's charities in the place whose cumulative slots reach what is left of x
+    first = group.searchsorted(key - key % n_masks + cols[col], side="left")
+    target = cum_pairs[first] - weight[first] + x - before
+    out[at] = who[cum_pairs.searchsorted(target, side="left")]
     return out
 
 
-def _pick(cum: np.ndarray, row: np.ndarray, u: np.ndarray, columns: np.ndarray, out: np.ndarray,
-          at: np.ndarray) -> None:
-    """Write into ``out[at]`` the column (of ``columns``) where each client's cumulative row reaches ``u`` of its total."""
-    total = cum[row, -1]
-    has = (total > 0).nonzero()[0]
-    if has.size < total.size:
-        row, total, u, at = row[has], total[has], u[has], at[has]
-    out[at] = columns[count_below(cum, row, u * total)]
-
-
-def _fitting_slots(fit: np.ndarray, charities: np.ndarray, slots: np.ndarray, masks: np.ndarray):
-    """Cumulative spare slots over the charities serving one of a client's needs; returns ``(cum, row)``.
-
-    ``fit`` is (need masks, all charities), ``charities`` those open here,
-    ``masks`` each client's need mask. Row ``row[i]`` of ``cum`` is what
-    client ``i`` sees, its last entry their total. In a small place every
-    mask gets a row (fewer numpy calls); in a large one only the masks that
-    occur. Slots are whole numbers, so the sums are exact whatever their
-    order, and a row does not depend on the other rows.
-    """
-    if fit.shape[0] * charities.size <= _SMALL:
-        return (fit[:, charities] * slots[charities]).cumsum(axis=1), masks
-    seen = np.bincount(masks, minlength=fit.shape[0]) > 0  # distinct masks without sorting
-    rows = np.flatnonzero(seen)
-    cum = np.cumsum(fit[np.ix_(rows, charities)] * slots[charities][None, :], axis=1)
-    return cum, (np.cumsum(seen) - 1)[masks]
+#: (need mask, specialism mask): 1.0 where a charity of that specialism mask serves one of the needs
+_FITS = ((np.arange(256)[:, None] & np.arange(256)[None, :]) != 0).astype(np.float64)
 
 
 def count_below(cum: np.ndarray, row: np.ndarray, x: np.ndarray) -> np.ndarray:
     """For each client, how many entries of its row ``row`` of ``cum`` are below its ``x``.
 
-    ``cum`` is from :func:`_fitting_slots`: rows of whole numbers,
+    ``cum`` has rows of whole numbers (cumulative slots, :func:`draw_charities`),
     non-decreasing, ``0 < x <=`` the row's last entry (so the count is a column whose entry reaches ``x``). Same as ``(cum[row] < x[:, None]).sum(axis=1)``,
     by a binary search per client: the rows are laid end to end with an offset
     larger than any entry, and ``cum < x`` is ``cum < ceil(x)`` for whole-number ``cum``,
@@ -615,18 +607,30 @@ def as_bits(rows: np.ndarray, domains: np.ndarray, n: int) -> np.ndarray:
 
 
 def take_up_to(cells: np.ndarray, capacity: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Pick at most ``capacity[cell]`` random entries of each cell; returns a mask over ``cells``."""
-    draw = rng.random(cells.size)
+    """Pick at most ``capacity[cell]`` random entries of each cell; returns a mask over ``cells``.
+
+    Where no cell is over its capacity every entry is taken and no random
+    number is drawn. Otherwise the entries are put in a random order
+    (one permutation) and each cell takes its first ``capacity`` entries.
+    """
     counts = np.bincount(cells, minlength=capacity.size)
-    if not (counts > capacity).any():  # no cell over its capacity: all are taken (same draws used)
+    if not (counts > capacity).any():  # no cell over its capacity: all are taken
         return np.ones(cells.size, dtype=bool)
-    order = np.lexsort((draw, cells))
+    shuffled = rng.permutation(cells.size)
+    # entries by cell, in the random order within a cell (a stable sort; numpy radix-sorts 16-bit keys)
+    keys = cells[shuffled]
+    order = shuffled[np.argsort(_small_int(keys, capacity.size), kind="stable")]
     sorted_cells = cells[order]
-    first = sorted_cells.searchsorted(sorted_cells, side="left")
-    rank = np.arange(cells.size) - first
+    start = np.cumsum(counts) - counts  # where each cell's run begins
+    rank = np.arange(cells.size) - start[sorted_cells]
     chosen = np.zeros(cells.size, dtype=bool)
     chosen[order] = rank < capacity[sorted_cells]
     return chosen
+
+
+def _small_int(keys: np.ndarray, bound: int) -> np.ndarray:
+    """``keys`` (all below ``bound``) as 16-bit integers when they fit, so a stable sort is a radix sort."""
+    return keys.astype(np.int16) if bound <= np.iinfo(np.int16).max else keys
 
 
 def serve(model: PartnershipModel) -> None:

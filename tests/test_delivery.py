@@ -126,28 +126,28 @@ def test_each_waiting_client_picks_a_fitting_charity_with_chance_in_proportion_t
     assert stats.chisquare(observed[used], expected[used] * observed.sum() / expected.sum()).pvalue > ALPHA
 
 
-def test_one_table_and_place_by_place_draw_the_same_charities(small_scenario):
-    """The draw does not depend on how it is computed: one table for every place (a small sector)
-    or one per place (a large one) give the same charity to every client, with the same draws."""
-    model = sim.PartnershipModel(small_scenario(run__burn_in=0, demand__clients=4000), seed=5)
+def test_the_draw_picks_the_charity_a_client_by_client_reading_gives(small_scenario):
+    """The vectorised two-step draw (specialism mask, then charity) gives each client the charity that
+    reading the fitting charities of its place one by one gives: ordered by specialism mask then
+    index, the first whose cumulative slots reach ``ceil(u * total)``."""
+    model = sim.PartnershipModel(small_scenario(run__burn_in=0, demand__clients=1500), seed=5)
     model.step()
     cl, s = model.clients, model.sector
-    fit = (np.arange(1 << s.specialisms.shape[1])[:, None] & s.specialism_bits[None, :]) != 0
-    present = np.ascontiguousarray(s.presence.T)
     slots = delivery.spare_slots(model)
     slots[::3] = 0.0  # some charities full
     u = 1.0 - np.random.default_rng(0).random(len(cl))
-    whole = delivery.draw_charities(fit, present, slots, cl.locality, cl.need_bits, u)
-    old = delivery._ONE_TABLE
-    try:
-        delivery._ONE_TABLE = 0
-        by_place = delivery.draw_charities(fit, present, slots, cl.locality, cl.need_bits, u)
-    finally:
-        delivery._ONE_TABLE = old
-    assert np.array_equal(whole, by_place)
-    got = whole >= 0
-    assert got.any() and not got.all()
-    assert np.all(slots[whole[got]] > 0) and np.all(s.presence[whole[got], cl.locality[got]])
+    got = delivery.draw_charities(delivery._pairs_by_group(model), slots, s.presence.shape[1],
+                                  s.specialisms.shape[1], cl.locality, cl.need_bits, u)
+    order = np.lexsort((np.arange(s.n), s.specialism_bits))
+    expected = np.full(len(cl), -1)
+    for i in range(len(cl)):
+        fitting = [j for j in order if s.presence[j, cl.locality[i]] and slots[j] > 0
+                   and cl.need_bits[i] & s.specialism_bits[j]]
+        if fitting:
+            cum = np.cumsum(slots[fitting])
+            expected[i] = fitting[int(np.searchsorted(cum, np.ceil(u[i] * cum[-1])))]
+    assert np.array_equal(got, expected)
+    assert (got >= 0).any() and (got < 0).any()
 
 
 def test_a_client_turned_away_by_a_full_charity_draws_again_among_those_with_room(small_scenario, monkeypatch):
