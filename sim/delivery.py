@@ -190,8 +190,8 @@ def assign_providers(model: PartnershipModel) -> None:
 #: draws a client turned away by a full charity makes in a month (the first, and one among charities left with room)
 ASSIGNMENT_ROUNDS = 2
 
-#: up to this many entries, a (rows, columns) table is compared whole: fewer numpy calls beat less arithmetic
-_SMALL = 20_000
+#: up to this many entries, a (clients, columns) table is compared whole: fewer numpy calls beat a binary search
+_SMALL = 2_000
 
 
 def _pairs_by_group(model: PartnershipModel) -> tuple[np.ndarray, np.ndarray]:
@@ -230,32 +230,48 @@ def draw_charities(pairs: tuple[np.ndarray, np.ndarray], slots: np.ndarray, n_pl
     who, group = who[has_room], group[has_room]
     weight = slots[who]
     cum_pairs = np.cumsum(weight)  # whole numbers: exact
-    by_group = np.bincount(group, weights=weight, minlength=n_places * n_masks).reshape(n_places, n_masks)
-    # rows: the (place, need mask) pairs that occur
+    # the specialism masks with room in each place, in order, as (places, widest place) tables (0 pads)
+    by_group = np.bincount(group, weights=weight, minlength=n_places * n_masks)
+    groups = by_group.nonzero()[0]
+    place_of = groups // n_masks
+    per_place = np.bincount(place_of, minlength=n_places)
+    column = np.arange(groups.size) - (np.cumsum(per_place) - per_place)[place_of]
+    group_mask = np.zeros((n_places, per_place.max()), dtype=np.int64)
+    group_mask[place_of, column] = groups % n_masks
+    group_room = np.zeros(group_mask.shape)
+    group_room[place_of, column] = by_group[groups]
+    # rows: the (place, need mask) pairs that occur; their cumulative room over the place's fitting masks
     key = locality.astype(np.int64) * n_masks + masks
     seen = np.bincount(key, minlength=n_places * n_masks) > 0
     rows = seen.nonzero()[0]
-    cols = (by_group.sum(axis=0) > 0).nonzero()[0]  # the specialism masks some charity with room has
-    cum = np.cumsum(_FITS[:n_masks, cols][rows % n_masks] * by_group[:, cols][rows // n_masks], axis=1)
-    # clients in order of their row, so the searches below read the tables in order (faster; same answers)
-    by_row = np.argsort(_small_int(key, n_places * n_masks), kind="stable")
-    key = key[by_row]
+    row_place = rows // n_masks
+    room = group_room[row_place]
+    room *= ((rows % n_masks)[:, None] & group_mask[row_place]) != 0  # only the masks serving one of the needs
+    # cumulative along each row, as a product with a triangle of ones (BLAS; whole numbers, so exact)
+    cum = room @ np.triu(np.ones((room.shape[1], room.shape[1])))
+    if key.size > _SORT_CLIENTS:  # many clients: in order of their row, so the searches read the tables in order
+        by_row = np.argsort(_small_int(key, n_places * n_masks), kind="stable")  # (faster; same answers)
+        key = key[by_row]
+    else:
+        by_row = None
     row = (np.cumsum(seen) - 1)[key]
     total = cum[row, -1]
     has = (total > 0).nonzero()[0]
-    at, row, key = by_row[has], row[has], key[has]
+    at = has if by_row is None else by_row[has]
+    row, key = row[has], key[has]
     x = np.ceil(u[at] * total[has])  # a whole number in 1..total
-    col = count_below(cum, row, x)  # the first specialism mask whose cumulative slots reach x
+    col = count_below(cum, row, x)  # the first fitting specialism mask whose cumulative room reaches x
     before = np.where(col > 0, cum[row, np.maximum(col - 1, 0)], 0.0)
+    place = key // n_masks
     # the charity: the first of that mask's charities in the place whose cumulative slots reach what is left of x
-    first = group.searchsorted(key - key % n_masks + cols[col], side="left")
+    first = group.searchsorted(place * n_masks + group_mask[place, col], side="left")
     target = cum_pairs[first] - weight[first] + x - before
     out[at] = who[cum_pairs.searchsorted(target, side="left")]
     return out
 
 
-#: (need mask, specialism mask): 1.0 where a charity of that specialism mask serves one of the needs
-_FITS = ((np.arange(256)[:, None] & np.arange(256)[None, :]) != 0).astype(np.float64)
+#: above this many clients, they are sorted by place and need mask before the searches (cache-friendly)
+_SORT_CLIENTS = 20_000
 
 
 def count_below(cum: np.ndarray, row: np.ndarray, x: np.ndarray) -> np.ndarray:
