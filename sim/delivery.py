@@ -270,6 +270,9 @@ def draw_charities(pairs: tuple[np.ndarray, np.ndarray], slots: np.ndarray, n_pl
     return out
 
 
+#: up to this many (charity, charity) cells, pairs of partners are counted in a table rather than sorted
+_PAIR_TABLE = 1_000_000
+
 #: above this many clients, they are sorted by place and need mask before the searches (cache-friendly)
 _SORT_CLIENTS = 20_000
 
@@ -751,7 +754,12 @@ def serve(model: PartnershipModel) -> None:
     pair_a, pair_b = provider[rows[referred]], tgt[referred]
     if pair_a.size:
         key = np.minimum(pair_a, pair_b) * s.n + np.maximum(pair_a, pair_b)
-        uniq, shared = np.unique(key, return_counts=True)
+        if s.n * s.n <= _PAIR_TABLE:  # a small sector: count the pairs in a table (what np.unique gives, sorted)
+            shared = np.bincount(key, minlength=s.n * s.n)
+            uniq = shared.nonzero()[0]
+            shared = shared[uniq]
+        else:
+            uniq, shared = np.unique(key, return_counts=True)
         model.network.add_contact(uniq // s.n, uniq % s.n,
                                   frontline=sc.relationships.frontline_growth * np.minimum(1.0, shared / 5.0))
 
