@@ -187,6 +187,8 @@ def assign_providers(model: PartnershipModel) -> None:
         waiting = rows[~taken]
 
 
+_NO_ROWS = np.zeros(0, dtype=np.int64)
+
 #: draws a client turned away by a full charity makes in a month (the first, and one among charities left with room)
 ASSIGNMENT_ROUNDS = 2
 
@@ -675,8 +677,10 @@ def serve(model: PartnershipModel) -> None:
     rows_new = redraw.nonzero()[0]
     provider[rows_new] = tables.provider(cl.contract[rows_new], cl.locality[rows_new], cl.worker_draw[rows_new],
                                          cl.need_bits[rows_new], s.specialism_bits)
-    # a client whose worker changes (a closure, a new contract holder) starts again with someone new
+    # a client whose worker changes (a closure, a new contract holder) starts again with someone new; for a
+    # client who moved this month, whether support restarted was decided by whether their record followed them
     changed = (cl.provider >= 0) & (provider != cl.provider)
+    changed[model.cache.get("continuity_decided", _NO_ROWS)] = False
     cl.engagement[changed] *= sc.clients.restart_engagement
     if cl.log_exits and changed.any():
         cl.log_exit(changed, model.month, np.full(int(np.count_nonzero(changed)), "displacement"))
@@ -897,12 +901,14 @@ def transfer(model: PartnershipModel) -> None:
     old_provider = cl.provider.copy()
     rows, old = cl.transfer(model.scenario.demand.transfer_rate)
     model.cache["transferred_rows"] = rows
+    model.cache["continuity_decided"] = _NO_ROWS  # moved clients whose restart (or not) is decided this month
     if rows.size == 0:
         model.month_stats.update(transfers=0, continued=0)
         return
     supported = cl.contract[rows] >= 0  # continuity is about support a contract was giving
     rows_c = rows[supported]
     model.cache["transferred_rows"] = rows_c  # the needs met after a transfer are counted for these
+    model.cache["continuity_decided"] = rows_c
     same, kept = _continuity(model, rows_c, old_provider[rows_c])
     _restart(model, rows_c[~kept])
     cl.contract[rows_c[~same]] = -1
@@ -938,6 +944,7 @@ def release(model: PartnershipModel) -> None:
     stays = local & s.alive[np.maximum(old, 0)] & s.presence[np.maximum(old, 0), cl.locality[rows]]
     kept |= stays
     _restart(model, rows[~kept])
+    model.cache["continuity_decided"] = np.concatenate([model.cache.get("continuity_decided", _NO_ROWS), rows])
     cl.contract[rows[with_c & ~same]] = -1
     cl.provider[rows[~stays & ~with_c]] = -1
     model.month_stats.update(releases=int(rows.size), releases_continued=int(np.count_nonzero(kept)))

@@ -272,3 +272,22 @@ def test_statutory_service_access_meets_more_of_contract_clients_needs(small_sce
     fn = mean_after("needs_met_share", start=1)
     a, b = seeded_values(open_, fn, n=6, charity_cls=Willing), seeded_values(closed, fn, n=6, charity_cls=Willing)
     assert greater(a, b) < ALPHA
+
+
+def test_a_moved_client_whose_record_follows_keeps_engagement_even_with_a_new_worker(small_scenario):
+    """Whether support restarts after a transfer is decided by the record (shared case management),
+    not again in the service phase because the partner serving the new prison is another charity."""
+    sc = small_scenario("family_alliance", partnership__shared_case_management=True, demand__transfer_rate=1.0,
+                        **ALLIANCE)
+    model = sim.PartnershipModel(sc, seed=2, charity_cls=Willing)
+    model.run_for(3)
+    cl = model.clients
+    before_provider = cl.provider.copy()
+    delivery.transfer(model)
+    moved = model.cache["continuity_decided"]
+    engagement = cl.engagement.copy()  # after the transfer's own restarts
+    delivery.serve(model)
+    continued = moved[cl.contract[moved] >= 0]
+    new_worker = continued[(before_provider[continued] >= 0) & (cl.provider[continued] != before_provider[continued])]
+    assert new_worker.size > 0, "some transferred clients are served by another partner in the new prison"
+    assert np.array_equal(cl.engagement[new_worker], engagement[new_worker])

@@ -116,7 +116,9 @@ PATTERNS: tuple[Pattern, ...] = (
             "tendering.coverage/min_coverage: only a consortium covers the national lot; delivery.transfer: the "
             "record follows a transferred prisoner with a shared system (otherwise only through frontline ties), "
             "so engagement and the needs met after a transfer hold up; relationships.decay without frontline "
-            "contact while partnering.invest keeps governance contact", figure_metric="continuity_on_transfer"),
+            "contact while partnering.invest keeps governance contact",
+            # needs met after a transfer are counted over the few prisoners transferred in the last 12 months
+            seeds=24, figure_metric="continuity_on_transfer"),
     Pattern("P5b", "Prison Family Support Alliance: joint training keeps frontline ties",
             "family_alliance_joint_training", "family_alliance",
             (Check("rel_partner_frontline_mean", "between", "greater"),
