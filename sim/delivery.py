@@ -283,8 +283,10 @@ def count_below(cum: np.ndarray, row: np.ndarray, x: np.ndarray) -> np.ndarray:
     """For each client, how many entries of its row ``row`` of ``cum`` are below its ``x``.
 
     ``cum`` has rows of whole numbers (cumulative slots, :func:`draw_charities`),
-    non-decreasing, ``0 < x <=`` the row's last entry (so the count is a column whose entry reaches ``x``). Same as ``(cum[row] < x[:, None]).sum(axis=1)``,
-    by a binary search per client: the rows are laid end to end with an offset
+    non-decreasing, ``0 < x <=`` the row's last entry, so the count is the
+    first column whose entry reaches ``x``. Same as
+    ``(cum[row] < x[:, None]).sum(axis=1)``, by a comparison table when it is
+    tiny, else by a binary search per client: the rows are laid end to end with an offset
     larger than any entry, and ``cum < x`` is ``cum < ceil(x)`` for whole-number ``cum``,
     so everything stays a whole number (exact in floating point).
     """
