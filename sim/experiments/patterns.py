@@ -149,7 +149,8 @@ PATTERNS: tuple[Pattern, ...] = (
              Check("needs_met_share", "between", "greater")),
             "delivery.monitoring_hours duplicates each partner's part when it keeps its own system; hours not "
             "spent on monitoring go to clients, whose needs are met more often where hours are scarce",
-            seeds=16, figure_metric="monitoring_time_share"),
+            # the hours saved move needs met by about a point: 24 seeds to see it where duplication is lower
+            seeds=24, figure_metric="monitoring_time_share"),
     Pattern("P8", "Austerity: more small-charity closures, more charities in partnerships",
             "austerity", "baseline",
             (Check("small_charity_closures", "between", "greater"),
