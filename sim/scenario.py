@@ -124,7 +124,7 @@ class Demand(_Section):
 
 class Funding(_Section):
     change: float = Field(0.0, ge=-1.0, le=5.0, description="Total fractional change in funding over the run (-0.3 = -30%), applied linearly")
-    commissioned_per_client: float = Field(39.3, ge=0.0, le=10000.0, description="Commissioners' combined budget per starting client per month, in pounds (assumption; calibrated: the weighted mean of the baseline posterior, experiments/posteriors/baseline)")
+    commissioned_per_client: float = Field(39.1, ge=0.0, le=10000.0, description="Commissioners' combined budget per starting client per month, in pounds (assumption; calibrated: the weighted mean of the baseline posterior, experiments/posteriors/baseline)")
     grant_share: float = Field(0.25, ge=0.0, le=1.0, description="Share of commissioners' money given as grants by independent funders rather than contracts (NCVO Almanac: about a quarter)")
 
 
@@ -144,7 +144,7 @@ class Commissioning(_Section):
     max_bids: int = Field(4, ge=1, le=50, description="Bids a tender draws at most: the able leads who prepare one (assumption)")
     monitoring_hours: float = Field(0.5, ge=0.0, le=50.0, description="Monitoring hours a month per funded client for a contract's reports (assumption)")
     duplication: float = Field(1.0, ge=0.0, le=5.0, description="Extra monitoring, as a multiple, for each partner that keeps its own system (per_partner regime)")
-    cost_coverage: float = Field(0.91, ge=0.1, le=2.0, description="Contract value as a share of the full cost of the caseload it specifies (calibrated to NCVO 2024, 87% of charities subsidise contracts: the weighted mean of the baseline posterior, experiments/posteriors/baseline)")
+    cost_coverage: float = Field(0.90, ge=0.1, le=2.0, description="Contract value as a share of the full cost of the caseload it specifies (calibrated to NCVO 2024, 87% of charities subsidise contracts: the weighted mean of the baseline posterior, experiments/posteriors/baseline)")
     grant_monitoring: float = Field(0.3, ge=0.0, le=1.0, description="Monitoring an independent grant funder asks, as a share of a statutory contract's (light touch; assumption)")
     bid_cost_months: float = Field(0.5, ge=0.0, le=12.0, description="Cost of preparing a bid, in months of the bidder's expected share (assumption)")
     price_scale_discount: float = Field(0.05, ge=0.0, le=0.5, description="How much cheaper a bid is per income band of its lead (economies of scale; assumption)")
@@ -166,7 +166,7 @@ class Partnership(_Section):
     defection_pressure: float = Field(0.1, ge=0.0, le=1.0, description="Added chance of defection for a partner under financial pressure")
     max_partners: int = Field(16, ge=2, le=100, description="Largest partnership (Golden Key had 16 partners)")
     lead_core_share: float = Field(0.35, ge=0.0, le=1.0, description="Share of a contract's work (and of the specification's money for it) the lead keeps as its core case-work before sharing the rest by contribution")
-    subsidy_tolerance: float = Field(0.14, ge=0.0, le=1.0, description="Share of the full cost of its part of a contract that a partner absorbs without drawing on its own funds (volunteers, unpaid overheads; assumption; calibrated: the weighted mean of the baseline posterior, experiments/posteriors/baseline)")
+    subsidy_tolerance: float = Field(0.15, ge=0.0, le=1.0, description="Share of the full cost of its part of a contract that a partner absorbs without drawing on its own funds (volunteers, unpaid overheads; assumption; calibrated: the weighted mean of the baseline posterior, experiments/posteriors/baseline)")
     coordination_hours: float = Field(4.0, ge=0.0, le=200.0, description="Staff hours a month each member of a commissioned consortium spends on coordination; an alliance's subcontractors spend half, an informal partnership's members a quarter (assumption)")
     overhead_saving: float = Field(0.3, ge=0.0, le=1.0, description="Share of its overheads a charity saves while in a partnership (shared premises and administration: RECOOP administering Fine Cell Work's volunteers; assumption)")
     unfunded_capacity: int = Field(15, ge=0, le=10000, description="Clients a month an unfunded joint service can support (Fine Cell Work at Leyhill: a weekly group)")
@@ -174,7 +174,7 @@ class Partnership(_Section):
 
 class Statutory(_Section):
     engagement: float = Field(0.5, ge=0.0, le=1.0, description="Buy-in of statutory partners: attendance at partnership governance, referral routes into services, and work on system change (a commissioner's own `engagement` overrides it)")
-    referral_rate: float = Field(0.84, ge=0.0, le=1.0, description="Share of eligible clients (in the lot, with a need the contract's partners serve there, not supported by another charity) that fully engaged statutory partners refer into a contract; each client's fixed draw decides (assumption; calibrated: the weighted mean of the baseline posterior, experiments/posteriors/baseline)")
+    referral_rate: float = Field(0.74, ge=0.0, le=1.0, description="Share of eligible clients (in the lot, with a need the contract's partners serve there, not supported by another charity) that fully engaged statutory partners refer into a contract; each client's fixed draw decides (assumption; calibrated: the weighted mean of the baseline posterior, experiments/posteriors/baseline)")
     self_referral: float = Field(0.3, ge=0.0, le=1.0, description="Share of eligible clients who reach a contracted service without a statutory referral (other agencies, self-referral; Inspire took voluntary referrals from the police and others; assumption; calibrated: the weighted mean of the baseline posterior, experiments/posteriors/baseline)")
     service_access: float = Field(0.3, ge=0.0, le=1.0, description="Chance a month that a need a contract's partners cannot meet is met by the statutory services (housing, health, probation) of fully engaged statutory partners, through joint case work; scaled by engagement and cut by system barriers (Golden Key's board of police, local authority, probation and health; assumption)")
 
@@ -198,12 +198,12 @@ class Clients(_Section):
     hours_per_need: float = Field(3.0, gt=0.0, le=100.0, description="Staff hours a month to support one need of one client")
     referral_base: float = Field(0.35, ge=0.0, le=1.0, description="Chance that a referral to a partner succeeds with no frontline tie, on separate sites")
     referral_tie_effect: float = Field(0.45, ge=0.0, le=1.0, description="Added chance of referral success at full frontline tie strength")
-    referral_awareness: float = Field(0.61, ge=0.0, le=1.0, description="Chance a worker refers a need to a partner whose frontline staff they do not know; rises to 1 with a full frontline tie (informal introductions; assumption; calibrated: the weighted mean of the baseline posterior, experiments/posteriors/baseline)")
+    referral_awareness: float = Field(0.4, ge=0.0, le=1.0, description="Chance a worker refers a need to a partner whose frontline staff they do not know; rises to 1 with a full frontline tie (informal introductions; assumption; calibrated: the weighted mean of the baseline posterior, experiments/posteriors/baseline)")
     referral_co_location: float = Field(0.0, ge=0.0, le=1.0, description="Direct added chance of referral success on one site (a warm handover); 0 by default, so co-location acts only through the frontline ties it builds")
     signposting: float = Field(0.15, ge=0.0, le=1.0, description="Chance a need outside the provider's partnership is met by signposting to local provision")
     generalist_effect: float = Field(0.4, ge=0.0, le=1.0, description="Chance that a key worker with time to spare meets a client's need outside the charity's specialisms (against 1 for a specialist; assumption)")
     engagement_memory: float = Field(0.8, ge=0.0, le=1.0, description="Share of last month's engagement a client keeps; the rest follows the share of needs met this month (assumption)")
-    engagement_effect: float = Field(0.5, ge=0.0, le=1.0, description="Share of the support offered that a fully disengaged client misses (attendance; assumption; calibrated: the weighted mean of the baseline posterior, experiments/posteriors/baseline)")
+    engagement_effect: float = Field(0.39, ge=0.0, le=1.0, description="Share of the support offered that a fully disengaged client misses (attendance; assumption; calibrated: the weighted mean of the baseline posterior, experiments/posteriors/baseline)")
     restart_engagement: float = Field(0.5, ge=0.0, le=1.0, description="Share of engagement a client keeps when support restarts from scratch (a new worker, no record; assumption)")
 
 
