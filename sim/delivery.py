@@ -242,6 +242,8 @@ def draw_charities(pairs: tuple[np.ndarray, np.ndarray], slots: np.ndarray, n_pl
     group_mask[place_of, column] = groups % n_masks
     group_room = np.zeros(group_mask.shape)
     group_room[place_of, column] = by_group[groups]
+    group_first = np.zeros(group_mask.shape, dtype=np.int64)  # where each mask's charities begin in ``who``
+    group_first[place_of, column] = group.searchsorted(groups, side="left")
     # rows: the (place, need mask) pairs that occur; their cumulative room over the place's fitting masks
     key = locality.astype(np.int64) * n_masks + masks
     seen = np.bincount(key, minlength=n_places * n_masks) > 0
@@ -249,8 +251,10 @@ def draw_charities(pairs: tuple[np.ndarray, np.ndarray], slots: np.ndarray, n_pl
     row_place = rows // n_masks
     room = group_room[row_place]
     room *= ((rows % n_masks)[:, None] & group_mask[row_place]) != 0  # only the masks serving one of the needs
-    # cumulative along each row, as a product with a triangle of ones (BLAS; whole numbers, so exact)
-    cum = room @ np.triu(np.ones((room.shape[1], room.shape[1])))
+    if room.size <= _SMALL_PRODUCT:  # cumulative along each row: a product with a triangle of ones is faster on a
+        cum = room @ np.triu(np.ones((room.shape[1], room.shape[1])))  # small table (whole numbers: exact either way)
+    else:  # and a large one would start BLAS's threads, which then spin on the other core
+        cum = np.cumsum(room, axis=1)
     if key.size > _SORT_CLIENTS:  # many clients: in order of their row, so the searches read the tables in order
         by_row = np.argsort(_small_int(key, n_places * n_masks), kind="stable")  # (faster; same answers)
         key = key[by_row]
@@ -266,7 +270,7 @@ def draw_charities(pairs: tuple[np.ndarray, np.ndarray], slots: np.ndarray, n_pl
     before = np.where(col > 0, cum[row, np.maximum(col - 1, 0)], 0.0)
     place = key // n_masks
     # the charity: the first of that mask's charities in the place whose cumulative slots reach what is left of x
-    first = group.searchsorted(place * n_masks + group_mask[place, col], side="left")
+    first = group_first[place, col]
     target = cum_pairs[first] - weight[first] + x - before
     out[at] = who[cum_pairs.searchsorted(target, side="left")]
     return out
@@ -274,6 +278,9 @@ def draw_charities(pairs: tuple[np.ndarray, np.ndarray], slots: np.ndarray, n_pl
 
 #: up to this many (charity, charity) cells, pairs of partners are counted in a table rather than sorted
 _PAIR_TABLE = 1_000_000
+
+#: up to this many entries, a table's rows are summed cumulatively by a matrix product (single-threaded in BLAS)
+_SMALL_PRODUCT = 20_000
 
 #: above this many clients, they are sorted by place and need mask before the searches (cache-friendly)
 _SORT_CLIENTS = 20_000
@@ -535,9 +542,8 @@ def local_provision(model: PartnershipModel) -> np.ndarray:
     key = (model.month, model.counters["closures"], model.counters["exits"])
     if cache.get("provision_key") != key:
         s = model.sector
-        # operating providers of each need in each place, counted (whole numbers: exact in floating point)
-        alive = s.alive.astype(np.float64)
-        cache["provision"] = ((s.presence.T * alive) @ s.specialisms.astype(np.float64)) > 0
+        cache["provision"] = np.stack(
+            [s.presence[s.alive & s.specialisms[:, d]].any(axis=0) for d in range(s.specialisms.shape[1])], axis=1)
         cache["provision_key"] = key
     return cache["provision"]
 
