@@ -187,6 +187,7 @@ def assign_providers(model: PartnershipModel) -> None:
         waiting = rows[~taken]
 
 
+#: no client rows (the default of the month's row caches)
 _NO_ROWS = np.zeros(0, dtype=np.int64)
 
 #: draws a client turned away by a full charity makes in a month (the first, and one among charities left with room)
@@ -266,13 +267,23 @@ def draw_charities(pairs: tuple[np.ndarray, np.ndarray], slots: np.ndarray, n_pl
     at = has if by_row is None else by_row[has]
     row, key = row[has], key[has]
     x = np.ceil(u[at] * total[has])  # a whole number in 1..total
-    col = count_below(cum, row, x)  # the first fitting specialism mask whose cumulative room reaches x
+    # the first fitting specialism mask whose cumulative room reaches x: the owner of the row's x-th unit of room
+    row_totals = cum[:, -1]
+    if row_totals.sum() <= _UNIT_TABLE:  # few units: a table of them, read directly
+        columns = np.tile(np.arange(room.shape[1], dtype=np.int32), room.shape[0])
+        units = np.repeat(columns, room.ravel().astype(np.int64))  # each unit's column, row by row
+        col = units[(np.cumsum(row_totals) - row_totals)[row].astype(np.int64) + x.astype(np.int64) - 1]
+    else:
+        col = count_below(cum, row, x)
     before = np.where(col > 0, cum[row, np.maximum(col - 1, 0)], 0.0)
     place = key // n_masks
     # the charity: the first of that mask's charities in the place whose cumulative slots reach what is left of x
     first = group_first[place, col]
-    target = cum_pairs[first] - weight[first] + x - before
-    out[at] = who[cum_pairs.searchsorted(target, side="left")]
+    target = cum_pairs[first] - weight[first] + x - before  # a whole number: the owner of that unit of room
+    if cum_pairs[-1] <= _UNIT_TABLE:
+        out[at] = who[np.repeat(np.arange(who.size), weight.astype(np.int64))[target.astype(np.int64) - 1]]
+    else:
+        out[at] = who[cum_pairs.searchsorted(target, side="left")]
     return out
 
 
@@ -281,6 +292,9 @@ _PAIR_TABLE = 1_000_000
 
 #: up to this many entries, a table's rows are summed cumulatively by a matrix product (single-threaded in BLAS)
 _SMALL_PRODUCT = 20_000
+
+#: up to this many units of room (slots), a draw reads the owner of its unit from a table instead of searching
+_UNIT_TABLE = 8_000_000
 
 #: above this many clients, they are sorted by place and need mask before the searches (cache-friendly)
 _SORT_CLIENTS = 20_000

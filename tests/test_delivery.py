@@ -148,6 +148,15 @@ def test_the_draw_picks_the_charity_a_client_by_client_reading_gives(small_scena
             expected[i] = fitting[int(np.searchsorted(cum, np.ceil(u[i] * cum[-1])))]
     assert np.array_equal(got, expected)
     assert (got >= 0).any() and (got < 0).any()
+    # with many units of room the owners are found by binary searches instead of a table: the same charities
+    old = delivery._UNIT_TABLE
+    try:
+        delivery._UNIT_TABLE = 0
+        searched = delivery.draw_charities(delivery._pairs_by_group(model), slots, s.presence.shape[1],
+                                           s.specialisms.shape[1], cl.locality, cl.need_bits, u)
+    finally:
+        delivery._UNIT_TABLE = old
+    assert np.array_equal(searched, expected)
 
 
 def test_a_client_turned_away_by_a_full_charity_draws_again_among_those_with_room(small_scenario, monkeypatch):
