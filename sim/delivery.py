@@ -187,8 +187,23 @@ def assign_providers(model: PartnershipModel) -> None:
         waiting = rows[~taken]
 
 
-#: no client rows (the default of the month's row caches)
+#: no client rows
 _NO_ROWS = np.zeros(0, dtype=np.int64)
+
+
+def continuity_decided(model: PartnershipModel) -> np.ndarray:
+    """Rows of the clients who moved this month (transfer or release) and whose restart, or not, is decided."""
+    month, rows = model.cache.get("continuity_decided", (None, _NO_ROWS))
+    return rows if month == model.month else _NO_ROWS
+
+
+def _decide_continuity(model: PartnershipModel, rows: np.ndarray, first: bool = False) -> None:
+    """Add ``rows`` to this month's :func:`continuity_decided`; ``first`` starts the month's list (transfers).
+
+    The list is kept with its month, so it never outlives the month whatever phases a schedule runs.
+    """
+    earlier = _NO_ROWS if first else continuity_decided(model)
+    model.cache["continuity_decided"] = (model.month, np.concatenate([earlier, rows]))
 
 #: draws a client turned away by a full charity makes in a month (the first, and one among charities left with room)
 ASSIGNMENT_ROUNDS = 2
@@ -281,7 +296,8 @@ def draw_charities(pairs: tuple[np.ndarray, np.ndarray], slots: np.ndarray, n_pl
     first = group_first[place, col]
     target = cum_pairs[first] - weight[first] + x - before  # a whole number: the owner of that unit of room
     if cum_pairs[-1] <= _UNIT_TABLE:
-        out[at] = who[np.repeat(np.arange(who.size), weight.astype(np.int64))[target.astype(np.int64) - 1]]
+        owners = np.repeat(np.arange(who.size, dtype=np.int32), weight.astype(np.int64))  # each unit's pair
+        out[at] = who[owners[target.astype(np.int64) - 1]]
     else:
         out[at] = who[cum_pairs.searchsorted(target, side="left")]
     return out
@@ -702,7 +718,7 @@ def serve(model: PartnershipModel) -> None:
     # a client whose worker changes (a closure, a new contract holder) starts again with someone new; for a
     # client who moved this month, whether support restarted was decided by whether their record followed them
     changed = (cl.provider >= 0) & (provider != cl.provider)
-    changed[model.cache.get("continuity_decided", _NO_ROWS)] = False
+    changed[continuity_decided(model)] = False
     cl.engagement[changed] *= sc.clients.restart_engagement
     if cl.log_exits and changed.any():
         cl.log_exit(changed, model.month, np.full(int(np.count_nonzero(changed)), "displacement"))
@@ -923,14 +939,14 @@ def transfer(model: PartnershipModel) -> None:
     old_provider = cl.provider.copy()
     rows, old = cl.transfer(model.scenario.demand.transfer_rate)
     model.cache["transferred_rows"] = rows
-    model.cache["continuity_decided"] = _NO_ROWS  # moved clients whose restart (or not) is decided this month
+    _decide_continuity(model, _NO_ROWS, first=True)
     if rows.size == 0:
         model.month_stats.update(transfers=0, continued=0)
         return
     supported = cl.contract[rows] >= 0  # continuity is about support a contract was giving
     rows_c = rows[supported]
     model.cache["transferred_rows"] = rows_c  # the needs met after a transfer are counted for these
-    model.cache["continuity_decided"] = rows_c
+    _decide_continuity(model, rows_c, first=True)
     same, kept = _continuity(model, rows_c, old_provider[rows_c])
     _restart(model, rows_c[~kept])
     cl.contract[rows_c[~same]] = -1
@@ -966,7 +982,7 @@ def release(model: PartnershipModel) -> None:
     stays = local & s.alive[np.maximum(old, 0)] & s.presence[np.maximum(old, 0), cl.locality[rows]]
     kept |= stays
     _restart(model, rows[~kept])
-    model.cache["continuity_decided"] = np.concatenate([model.cache.get("continuity_decided", _NO_ROWS), rows])
+    _decide_continuity(model, rows)
     cl.contract[rows[with_c & ~same]] = -1
     cl.provider[rows[~stays & ~with_c]] = -1
     model.month_stats.update(releases=int(rows.size), releases_continued=int(np.count_nonzero(kept)))

@@ -149,13 +149,14 @@ def test_the_draw_picks_the_charity_a_client_by_client_reading_gives(small_scena
     assert np.array_equal(got, expected)
     assert (got >= 0).any() and (got < 0).any()
     # with many units of room the owners are found by binary searches instead of a table: the same charities
-    old = delivery._UNIT_TABLE
+    # (and clients read in order of their place and need mask, as in a large sector)
+    old = delivery._UNIT_TABLE, delivery._SORT_CLIENTS
     try:
-        delivery._UNIT_TABLE = 0
+        delivery._UNIT_TABLE, delivery._SORT_CLIENTS = 0, 0
         searched = delivery.draw_charities(delivery._pairs_by_group(model), slots, s.presence.shape[1],
                                            s.specialisms.shape[1], cl.locality, cl.need_bits, u)
     finally:
-        delivery._UNIT_TABLE = old
+        delivery._UNIT_TABLE, delivery._SORT_CLIENTS = old
     assert np.array_equal(searched, expected)
 
 
@@ -293,7 +294,7 @@ def test_a_moved_client_whose_record_follows_keeps_engagement_even_with_a_new_wo
     cl = model.clients
     before_provider = cl.provider.copy()
     delivery.transfer(model)
-    moved = model.cache["continuity_decided"]
+    moved = delivery.continuity_decided(model)
     engagement = cl.engagement.copy()  # after the transfer's own restarts
     delivery.serve(model)
     continued = moved[cl.contract[moved] >= 0]
