@@ -115,6 +115,16 @@ def coverage(model: PartnershipModel, members: list[int], lot: np.ndarray, domai
     return float(loc), float(dom)
 
 
+def eligible(model: PartnershipModel, lot: Lot, members: list[int]) -> tuple[bool, float, float]:
+    """Whether ``members`` may hold the lot (the commissioner's rule for a bid, and for a roll-over):
+    they cover ``commissioning.min_coverage`` of its places and half its funded needs, and are a
+    partnership if the commissioner requires one. Returns (eligible, place coverage, need coverage)."""
+    loc, dom = coverage(model, members, lot.places, lot.domains)
+    ok = loc >= model.scenario.commissioning.min_coverage and dom >= 0.5 and (
+        len(members) >= 2 or not lot.commissioner.partnership_required)
+    return ok, loc, dom
+
+
 def fit(model: PartnershipModel, lot: np.ndarray, domains: np.ndarray) -> np.ndarray:
     """How much of the lot each charity covers itself: places times needs (0 for closed charities)."""
     s = model.sector
@@ -275,10 +285,10 @@ def tender(model: PartnershipModel, commissioner: Commissioner, lot_index: int, 
 
 
 def rollover(model: PartnershipModel, lot: Lot, incumbent: Partnership, previous: Contract) -> Contract | None:
-    """Roll the contract over to the incumbent, if its lead still wants it on the new terms."""
+    """Roll the contract over to the incumbent, if it could still hold the lot and its lead wants it on the new terms."""
     alive = [m for m in incumbent.members if model.sector.alive[m]]
-    if not alive:
-        return None
+    if not alive or not eligible(model, lot, alive)[0]:
+        return None  # members closed or left: the commissioner tests the market rather than renew a holder that no longer covers the lot
     lead = incumbent.lead if incumbent.lead in alive else alive[0]
     funds = charity_free_funds(model)
     cost = coordination_cost(model, incumbent.form, True)
@@ -362,8 +372,7 @@ def score_bids(model: PartnershipModel, lot: Lot, bids: list[Bid], previous: Con
     required_hours = lot.caseload * model.mean_needs * model.scenario.clients.hours_per_need
     price_w = 0.0 if lot.commissioner.grant else c.price_weight
     for bid in bids:
-        loc, dom = coverage(model, bid.members, lot.places, lot.domains)
-        bid.eligible = loc >= c.min_coverage and dom >= 0.5 and (len(bid.members) >= 2 or not lot.commissioner.partnership_required)
+        bid.eligible, loc, dom = eligible(model, lot, bid.members)
         if not bid.eligible:
             continue
         hours = s.staff_hours[bid.members].sum() + s.volunteer_hours[bid.members].sum()

@@ -283,3 +283,22 @@ def test_a_partner_with_no_work_in_the_lot_is_not_paid(small_scenario):
     paid = tendering.split_caseload(model, lot, tendering.Bid([*members, idle], lead))
     assert idle not in paid
     assert sum(paid.values()) == pytest.approx(lot.value)
+
+
+def test_rollover_needs_a_holder_that_still_covers_the_lot(small_scenario):
+    """A commissioner renews only a holder that could still win the lot: when partners have closed and
+    the rest no longer cover ``min_coverage`` of its places, the lot goes to the market instead."""
+    sc = small_scenario("family_alliance", run__months=3)
+    model = sim.PartnershipModel(sc, seed=4)
+    model.run_for(2)
+    contract = next(c for c in model.contracts.values() if c.holder.size >= 2)
+    holder, lead = contract.holder, contract.holder.lead
+    lot = tendering.offer(model, contract.commissioner, contract.lot_index, contract)
+    assert tendering.eligible(model, lot, holder.members)[0]  # the full partnership could be renewed
+    for m in [m for m in holder.members if m != lead]:
+        finance.close(model, m)
+    alone, _, _ = tendering.eligible(model, lot, [lead])
+    assert not alone, "the lead alone should not cover the national lot (premise of the scenario)"
+    assert tendering.rollover(model, lot, holder, contract) is None
+    renewed = tendering.tender(model, contract.commissioner, contract.lot_index, contract)
+    assert renewed is None or renewed.holder is not holder  # the incumbent's lone lead cannot win the market
