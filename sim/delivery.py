@@ -688,8 +688,9 @@ def take_up_to(cells: np.ndarray, capacity: np.ndarray, rng: np.random.Generator
 
 
 def _small_int(keys: np.ndarray, bound: int) -> np.ndarray:
-    """``keys`` (all below ``bound``) as 16-bit integers when they fit, so a stable sort is a radix sort."""
-    return keys.astype(np.int16) if bound <= np.iinfo(np.int16).max else keys
+    """``keys`` (whole numbers in ``0 .. bound - 1``) as unsigned 16-bit integers when they fit, so a stable
+    sort is a radix sort (same order: the keys are not negative)."""
+    return keys.astype(np.uint16) if bound <= np.iinfo(np.uint16).max + 1 else keys
 
 
 def serve(model: PartnershipModel) -> None:
