@@ -278,23 +278,53 @@ def tender(model: PartnershipModel, commissioner: Commissioner, lot_index: int, 
         if won is not None:
             return won
     bids = collect_bids(model, lot, incumbent, previous)
-    best = score_bids(model, lot, bids, previous)
-    if best is None:
+    if score_bids(model, lot, bids, previous) is None:
         return None
-    return award(model, lot, best, previous)
+    # the best eligible bid wins, unless partners' withdrawals at the award leave it unable to reach the
+    # lot's places; then the next (ties keep the order the bids were made in). If every bid is left so,
+    # the best is awarded as it stands: the commissioner still places the service.
+    ranked = sorted((b for b in bids if b.eligible), key=lambda b: -b.score)
+    first_shares = None
+    for bid in ranked:
+        shares = split_caseload(model, lot, bid, previous)
+        if delivers_in_places(model, lot, list(shares)):
+            return award(model, lot, bid, previous, shares)
+        first_shares = shares if first_shares is None else first_shares
+    return award(model, lot, ranked[0], previous, first_shares)
+
+
+def delivers_in_places(model: PartnershipModel, lot: Lot, members: list[int]) -> bool:
+    """Whether the members left after withdrawals still cover ``commissioning.min_coverage`` of the lot's
+    places: a commissioner awards a slimmed-down bid that meets fewer needs (Inspire at half value, "now
+    delivered by only two agencies") but not one that cannot reach the places it is for."""
+    return coverage(model, members, lot.places, lot.domains)[0] >= model.scenario.commissioning.min_coverage
 
 
 def rollover(model: PartnershipModel, lot: Lot, incumbent: Partnership, previous: Contract) -> Contract | None:
-    """Roll the contract over to the incumbent, if it could still hold the lot and its lead wants it on the new terms."""
+    """Roll the contract over to the incumbent, if it can still hold the lot and its lead wants it on the new terms.
+
+    Where partners have closed or left, the lead first invites new ones for the places and needs they
+    covered (:func:`assemble`); a holder that still does not cover the lot is not renewed (the
+    commissioner tests the market instead), nor is one whose partners' withdrawals at the new terms
+    leave it unable to reach the lot's places."""
     alive = [m for m in incumbent.members if model.sector.alive[m]]
-    if not alive or not eligible(model, lot, alive)[0]:
-        return None  # members closed or left: the commissioner tests the market rather than renew a holder that no longer covers the lot
+    if not alive:
+        return None
     lead = incumbent.lead if incumbent.lead in alive else alive[0]
+    if not eligible(model, lot, alive)[0]:
+        willing = intentions(model, lot, set()) >= 1
+        alive = assemble(model, lead, lot, set(), willing, start=alive)
+        if not eligible(model, lot, alive)[0]:
+            return None
     funds = charity_free_funds(model)
     cost = coordination_cost(model, incumbent.form, True)
     if not model.charity(lead).accepts_share(lot, 1.0, float(funds[lead]), cost):
         return None  # the incumbent walks away; the lot goes to the market
-    return award(model, lot, Bid(alive, lead, incumbent), previous)
+    bid = Bid(alive, lead, incumbent)
+    shares = split_caseload(model, lot, bid, previous)
+    if not delivers_in_places(model, lot, list(shares)):
+        return None  # partners who cannot carry the new terms withdrew and the rest no longer reach the lot
+    return award(model, lot, bid, previous, shares)
 
 
 def collect_bids(model: PartnershipModel, lot: Lot, incumbent: Partnership | None, previous: Contract | None) -> list[Bid]:
@@ -307,8 +337,10 @@ def collect_bids(model: PartnershipModel, lot: Lot, incumbent: Partnership | Non
     if incumbent is not None and incumbent.active:
         defectors = defect(model, incumbent, sc.commissioning.value_change_at_retender)
         loyal = [m for m in incumbent.members if model.sector.alive[m]]
-        if loyal:
+        if loyal:  # the incumbent bids again, inviting partners for the places and needs it has lost
             lead = incumbent.lead if incumbent.lead in loyal else loyal[0]
+            if not eligible(model, lot, loyal)[0]:
+                loyal = assemble(model, lead, lot, taken, willing, start=loyal)
             bids.append(Bid(loyal, lead, incumbent))
             taken |= set(loyal)
         if defectors:
@@ -485,14 +517,17 @@ def split_caseload(model: PartnershipModel, lot: Lot, bid: Bid, previous: Contra
     return money
 
 
-def award(model: PartnershipModel, lot: Lot, bid: Bid, previous: Contract | None) -> Contract:
-    """Give the contract to the winning bid; members who cannot carry their part of the work drop out."""
+def award(model: PartnershipModel, lot: Lot, bid: Bid, previous: Contract | None,
+          shares: dict[int, float] | None = None) -> Contract:
+    """Give the contract to the winning bid; members who cannot carry their part of the work drop out
+    (``shares``: :func:`split_caseload`'s answer, when the caller has it already)."""
     from .partnering import form_partnership
     from .partnerships import Contract
 
     s = model.sector
     commissioner = lot.commissioner
-    shares = split_caseload(model, lot, bid, previous)
+    if shares is None:
+        shares = split_caseload(model, lot, bid, previous)
     holder = bid.partnership
     if holder is None or not holder.active:
         holder = form_partnership(model, list(shares), bid.lead, commissioned=True)

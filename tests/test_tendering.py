@@ -286,19 +286,46 @@ def test_a_partner_with_no_work_in_the_lot_is_not_paid(small_scenario):
 
 
 def test_rollover_needs_a_holder_that_still_covers_the_lot(small_scenario):
-    """A commissioner renews only a holder that could still win the lot: when partners have closed and
-    the rest no longer cover ``min_coverage`` of its places, the lot goes to the market instead."""
-    sc = small_scenario("family_alliance", run__months=3)
-    model = sim.PartnershipModel(sc, seed=4)
-    model.run_for(2)
-    contract = next(c for c in model.contracts.values() if c.holder.size >= 2)
-    holder, lead = contract.holder, contract.holder.lead
-    lot = tendering.offer(model, contract.commissioner, contract.lot_index, contract)
-    assert tendering.eligible(model, lot, holder.members)[0]  # the full partnership could be renewed
-    for m in [m for m in holder.members if m != lead]:
-        finance.close(model, m)
-    alone, _, _ = tendering.eligible(model, lot, [lead])
-    assert not alone, "the lead alone should not cover the national lot (premise of the scenario)"
-    assert tendering.rollover(model, lot, holder, contract) is None
-    renewed = tendering.tender(model, contract.commissioner, contract.lot_index, contract)
-    assert renewed is None or renewed.holder is not holder  # the incumbent's lone lead cannot win the market
+    """A commissioner renews only a holder that could still win the lot. When partners have closed and the
+    rest no longer cover ``min_coverage`` of its places, the lead invites new partners first; if nobody
+    joins, the lot goes to the market, where the incumbent's lone lead cannot win it."""
+
+    class Keen(sim.Charity):  # joins any bid it is present for, and can carry any part
+        def bid_intent(self, lot, fit, access, funds, lead_cost, join_cost):
+            return max(1, super().bid_intent(lot, fit, access, funds, lead_cost, join_cost)) if access > 0 else 0
+
+        def accepts_invitation(self, lot, lead, expected_share, lead_tie):
+            return True
+
+        def accepts_share(self, lot, share, funds, cost):
+            return True
+
+    class Aloof(Keen):  # joins at first; after ``closing`` nobody accepts an invitation
+        closing = False
+
+        def accepts_invitation(self, lot, lead, expected_share, lead_tie):
+            return not Aloof.closing
+
+    for cls in (Keen, Aloof):
+        Aloof.closing = False
+        sc = small_scenario("family_alliance", run__months=3)
+        model = sim.PartnershipModel(sc, seed=4, charity_cls=cls)
+        model.run_for(2)
+        contract = next(c for c in model.contracts.values() if c.holder.size >= 2)
+        holder, lead = contract.holder, contract.holder.lead
+        lot = tendering.offer(model, contract.commissioner, contract.lot_index, contract)
+        assert tendering.eligible(model, lot, holder.members)[0]  # the full partnership could be renewed
+        for m in [m for m in holder.members if m != lead]:
+            finance.close(model, m)
+        Aloof.closing = True
+        assert not tendering.eligible(model, lot, [lead])[0], "the lead alone should not cover the national lot"
+        invited = model.counters["refusals"]
+        renewed = tendering.rollover(model, lot, holder, contract)
+        if cls is Keen:  # renewed only if the partners it invited reach the lot's places (those with work there)
+            assert renewed is None or (renewed.holder is holder and holder.size >= 2
+                                       and tendering.delivers_in_places(model, lot, holder.members))
+        else:  # the lead asked, everyone refused: not renewed, and the market does not go to the lone lead
+            assert model.counters["refusals"] > invited
+            assert renewed is None
+            won = tendering.tender(model, contract.commissioner, contract.lot_index, contract)
+            assert won is None or won.holder is not holder
