@@ -329,3 +329,49 @@ def test_rollover_needs_a_holder_that_still_covers_the_lot(small_scenario):
             assert renewed is None
             won = tendering.tender(model, contract.commissioner, contract.lot_index, contract)
             assert won is None or won.holder is not holder
+
+
+def test_award_passes_over_a_bid_left_unable_to_reach_the_lot(small_scenario, monkeypatch):
+    """The best bid whose partners withdraw at the split, leaving members who no longer reach
+    ``min_coverage`` of the lot's places, gives way to the next bid; if every bid is left so, the best is
+    awarded as it stands (the commissioner still places the service)."""
+
+    class Picky(sim.Charity):  # the charities in ``refusing`` will not carry any part of a contract
+        refusing: set[int] = set()
+
+        def accepts_share(self, lot, share, funds, cost):
+            return self.index not in Picky.refusing
+
+    sc = small_scenario("family_alliance", run__months=3, commissioning__min_coverage=0.5)
+    model = sim.PartnershipModel(sc, seed=4, charity_cls=Picky)
+    model.run_for(2)
+    contract = next(c for c in model.contracts.values() if c.holder.size >= 3)
+    lot = tendering.offer(model, contract.commissioner, contract.lot_index, contract)
+    first = list(contract.holder.members)
+    others = [m for m in np.flatnonzero(model.sector.alive) if m not in first]
+    working = [m for m, w in zip(others, tendering.has_lot_work(model, lot, others)) if w]
+    second = []  # charities with work in the lot, until they reach its places
+    for m in sorted(working, key=lambda m: -int(model.sector.presence[m, lot.places].sum())):
+        second.append(int(m))
+        if tendering.delivers_in_places(model, lot, second):
+            break
+    assert tendering.eligible(model, lot, first)[0] and tendering.eligible(model, lot, second)[0]
+    bids = [tendering.Bid(first, contract.holder.lead), tendering.Bid(second, second[0])]
+
+    def scored(model_, lot_, bids_, previous):  # the first bid is the better one
+        for b, score in zip(bids_, (2.0, 1.0)):
+            b.eligible, b.score = True, score
+        return bids_[0]
+
+    monkeypatch.setattr(tendering, "collect_bids", lambda *a: bids)
+    monkeypatch.setattr(tendering, "score_bids", scored)
+    Picky.refusing = {m for m in first if m != contract.holder.lead}  # the best bid's partners all withdraw
+    assert not tendering.delivers_in_places(model, lot, [contract.holder.lead])
+    won = tendering.tender(model, lot.commissioner, lot.index, None)
+    assert won is not None and won.holder.lead == second[0]
+    assert tendering.delivers_in_places(model, lot, won.holder.members)
+    Picky.refusing = set(range(model.sector.n)) - {contract.holder.lead, second[0]}  # both bids left alone
+    for b in bids:
+        b.partnership = None
+    won = tendering.tender(model, lot.commissioner, lot.index, None)
+    assert won is not None and won.holder.lead == contract.holder.lead  # the best, as it stands
