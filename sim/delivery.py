@@ -271,17 +271,13 @@ def draw_charities(pairs: tuple[np.ndarray, np.ndarray], slots: np.ndarray, n_pl
         cum = room @ np.triu(np.ones((room.shape[1], room.shape[1])))  # small table (whole numbers: exact either way)
     else:  # and a large one would start BLAS's threads, which then spin on the other core
         cum = np.cumsum(room, axis=1)
-    if key.size > _SORT_CLIENTS:  # many clients: in order of their row, so the searches read the tables in order
-        by_row = np.argsort(_small_int(key, n_places * n_masks), kind="stable")  # (faster; same answers)
-        key = key[by_row]
-    else:
-        by_row = None
     row = (np.cumsum(seen) - 1)[key]
     total = cum[row, -1]
-    has = (total > 0).nonzero()[0]
-    at = has if by_row is None else by_row[has]
-    row, key = row[has], key[has]
-    x = np.ceil(u[at] * total[has])  # a whole number in 1..total
+    at = (total > 0).nonzero()[0]  # clients with a fitting charity with room
+    if at.size > _SORT_CLIENTS:  # many clients: in order of their row, so the searches read the tables in order
+        at = at[np.argsort(_small_int(key[at], n_places * n_masks), kind="stable")]  # (faster; same answers)
+    row, key = row[at], key[at]
+    x = np.ceil(u[at] * total[at])  # a whole number in 1..total
     # the first fitting specialism mask whose cumulative room reaches x: the owner of the row's x-th unit of room
     row_totals = cum[:, -1]
     if row_totals.sum() <= _UNIT_TABLE:  # few units: a table of them, read directly
