@@ -135,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
                     held.append(ctx)
                 effects.append(f"{ctx} {fmt(*levers.paired_effect(lo, hi, metric))}")
             verdict = "holds" if len(held) >= 2 else "**does not hold**"
+            if len(held) < 2 and (lv.key, metric) in levers.OPEN_DIRECTIONS:
+                verdict += f" (open: {levers.OPEN_DIRECTIONS[(lv.key, metric)]})"
             lines.append(f"| `{lv.key}` | {lv.low!r} -> {lv.high!r} | {metric} {'up' if direction > 0 else 'down'} | "
                          f"{len(held)} of {len(levers.CONTEXTS)} ({', '.join(held) or 'none'}) | "
                          f"{'; '.join(effects)} | {verdict} |")

@@ -67,8 +67,11 @@ REPORT_LEVERS: tuple[Lever, ...] = (
           "undermine the partnerships already in place"),
     # flexibility moves joined-up support by about half a point in the regions, where a paired difference
     # varies by about a point from seed to seed
-    Lever("commissioning.flexible", False, True, {"joined_up_share": 1},
-          "Golden Key: flexible funding let the partnership evolve, bringing in new partners as gaps appeared",
+    Lever("commissioning.flexible", False, True,
+          {"partners_delivering_mean": 1, "rel_managerial_mean": 1, "joined_up_share": 1},
+          "Golden Key: \"complex partnerships can grow and develop over time ... facilitated by the flexible "
+          "approach\" of a funder that \"gave its blessing to changes in the make-up of the partnership\": "
+          "partners brought in as gaps appear, ties built with them, and so more clients with joined-up support",
           seeds=24),
     # managerial ties are the mean over every tie in the region, most of them outside contracts, so a longer
     # horizon moves the mean by a few hundredths: 24 seeds
@@ -238,6 +241,17 @@ def holds(low: pd.DataFrame, high: pd.DataFrame, metric: str, direction: int, al
         return False
     return bool(stats.wilcoxon(d, alternative="greater").pvalue < alpha)
 
+
+#: Report directions the model does not show in two of the three contexts, with the measured reason (the ODD,
+#: section 7.10, says the same): shown as open in the atlas, expected failures in ``tests/causal/test_levers.py``
+#: (they pass again when the direction holds), never dropped.
+OPEN_DIRECTIONS: dict[tuple[str, str], str] = {
+    ("commissioning.flexible", "joined_up_share"):
+        "the partners a flexible funder lets in serve needs the clients could mostly already have met by "
+        "signposting to local provision, and each adds coordination and, under per-partner monitoring, "
+        "duplicated returns: joined-up support rises only where local provision is thin (the Golden Key "
+        "context), by about half a point; in the regions the paired difference is within noise",
+}
 
 #: Why a lever may show no effect on the headline metrics in these contexts (the ODD says the same).
 NO_EFFECT_REASONS: dict[str, str] = {
