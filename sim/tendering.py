@@ -283,14 +283,13 @@ def tender(model: PartnershipModel, commissioner: Commissioner, lot_index: int, 
     # the best eligible bid wins, unless partners' withdrawals at the award leave it unable to reach the
     # lot's places; then the next (ties keep the order the bids were made in). If every bid is left so,
     # the best is awarded as it stands: the commissioner still places the service.
-    ranked = sorted((b for b in bids if b.eligible), key=lambda b: -b.score)
-    first_shares = None
-    for bid in ranked:
-        shares = split_caseload(model, lot, bid, previous)
+    best = None
+    for bid in sorted((b for b in bids if b.eligible), key=lambda b: -b.score):
+        shares = split_caseload(model, lot, bid, previous)  # partners who decline count as withdrawals
         if delivers_in_places(model, lot, list(shares)):
             return award(model, lot, bid, previous, shares)
-        first_shares = shares if first_shares is None else first_shares
-    return award(model, lot, ranked[0], previous, first_shares)
+        best = best or (bid, shares)
+    return award(model, lot, best[0], previous, best[1])
 
 
 def delivers_in_places(model: PartnershipModel, lot: Lot, members: list[int]) -> bool:
