@@ -214,7 +214,13 @@ class PartnershipModel(mesa.Model):
             places = self.prisons if self.prisons.size else self.community
         else:
             places = np.arange(self.scenario.sector.localities)
-        n_lots = min(spec.lots or self.scenario.commissioning.lots, max(places.size, 1))
+        # the commissioner's own setting first (a number of lots, then places per lot), then the region's
+        c = self.scenario.commissioning
+        if spec.lots or spec.lot_places:
+            n_lots = spec.lots or -(-places.size // spec.lot_places)
+        else:
+            n_lots = c.lots or -(-places.size // c.lot_places)
+        n_lots = min(n_lots, max(places.size, 1))
         order = self.rng.permutation(places)
         lots = [np.sort(chunk) for chunk in np.array_split(order, n_lots) if chunk.size]
         commissioner = self.commissioner_cls(self, spec, lots)

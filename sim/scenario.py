@@ -140,7 +140,8 @@ class Commissioning(_Section):
     quality_weight: float = Field(0.4, ge=0.0, le=1.0, description="Weight on quality (coverage of needs and places, capacity) in bid scoring")
     track_record_weight: float = Field(0.3, ge=0.0, le=1.0, description="Weight on track record in bid scoring")
     min_coverage: float = Field(0.75, ge=0.0, le=1.0, description="A bid must cover at least this share of the lot's localities to be eligible")
-    lots: int = Field(2, ge=1, le=100, description="Default number of lots a statutory commissioner splits its localities into")
+    lots: int | None = Field(None, ge=1, le=100, description="Number of lots a statutory commissioner splits its places into (default: one for every lot_places places, at least one)")
+    lot_places: int = Field(6, ge=1, le=10000, description="Places a lot spans when the number of lots is not set, about one local area's (assumption): a larger region has more lots, not larger ones")
     max_bids: int = Field(4, ge=1, le=50, description="Bids a tender draws at most: the able leads who prepare one (assumption)")
     monitoring_hours: float = Field(0.5, ge=0.0, le=50.0, description="Monitoring hours a month per funded client for a contract's reports (assumption)")
     duplication: float = Field(1.0, ge=0.0, le=5.0, description="Extra monitoring, as a multiple, for each partner that keeps its own system (per_partner regime)")
@@ -222,6 +223,7 @@ class CommissionerSpec(_Section):
     domains: list[Domain] = Field(..., min_length=1, description="Need domains its contracts fund")
     setting: Literal["community", "prison", "all"] = Field("all", description="Which localities its lots span")
     lots: int | None = Field(None, ge=1, le=100, description="Number of lots (default: commissioning.lots; 1 = one lot spanning every locality)")
+    lot_places: int | None = Field(None, ge=1, le=10000, description="Places a lot spans when the number of lots is not set (default: commissioning.lot_places)")
     contract_months: int | None = Field(None, ge=1, le=600, description="Contract length (default: commissioning.contract_months)")
     grant: bool | None = Field(None, description="An independent grant funder: long, flexible, no price competition, light monitoring, development time paid (default: true for kind 'lottery', false otherwise)")
     start_month: int = Field(0, ge=0, le=1200, description="Month the commissioner first tenders")
@@ -230,18 +232,20 @@ class CommissionerSpec(_Section):
 
 def default_commissioners() -> list[CommissionerSpec]:
     """A plausible English region's commissioners (the report's introduction)."""
+    # the prison service commissions for a group of about three prisons; the lottery fund's programme
+    # funds one partnership for an area of about nine places (assumptions)
     rows = [
         ("Community Rehabilitation Company", "probation", 0.35, ["mental_health", "substance_use", "housing", "domestic_abuse"], "community", None, False),
-        ("Prison service", "prison_service", 0.2, ["family_ties", "purposeful_activity", "mental_health"], "prison", 1, False),
+        ("Prison service", "prison_service", 0.2, ["family_ties", "purposeful_activity", "mental_health"], "prison", 3, False),
         ("Police and crime commissioner", "pcc", 0.15, ["domestic_abuse", "sexual_violence"], "community", None, False),
         ("Local authority", "local_authority", 0.15, ["housing", "substance_use"], "community", None, False),
         ("Health commissioner", "health", 0.15, ["mental_health", "substance_use"], "all", None, False),
-        ("Lottery fund", "lottery", 1.0, ["mental_health", "substance_use", "housing", "domestic_abuse"], "community", 1, True),
+        ("Lottery fund", "lottery", 1.0, ["mental_health", "substance_use", "housing", "domestic_abuse"], "community", 9, True),
     ]
     return [
-        CommissionerSpec(name=n, kind=k, budget_share=s, domains=d, setting=st, lots=lots, grant=g,
+        CommissionerSpec(name=n, kind=k, budget_share=s, domains=d, setting=st, lot_places=lp, grant=g,
                          contract_months=96 if g else None)
-        for n, k, s, d, st, lots, g in rows
+        for n, k, s, d, st, lp, g in rows
     ]
 
 

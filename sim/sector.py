@@ -20,8 +20,13 @@ BAND_INCOME = ((2_000, 10_000), (10_000, 500_000), (500_000, 10_000_000), (10_00
 #: Share of a charity's income spent on criminal-justice work in one region:
 #: national charities spread their income over many regions (assumption).
 REGIONAL_SHARE = (1.0, 1.0, 0.25, 0.05)
-#: Presence: mean share of localities where a charity of each band has contacts or premises (assumption).
+#: Presence: mean share of the other localities where a charity of each band has contacts or premises,
+#: in a region of PRESENCE_REFERENCE localities (assumption).
 PRESENCE_SHARE = (0.0, 0.05, 0.2, 0.45)
+#: A charity's reach is a number of places, not a share of the region: in a region of L localities the
+#: chance of each other place is PRESENCE_SHARE x (PRESENCE_REFERENCE - 1) / (L - 1), at most 1, so a
+#: region twice the size has as many charities in each place, not twice as many (assumption).
+PRESENCE_REFERENCE = 12
 
 
 #: Every per-charity state, declared once: name -> meaning. :class:`SectorState` holds
@@ -97,6 +102,8 @@ class SectorState:
         # presence: a home locality plus a band-dependent share of the others
         home = rng.integers(0, n_localities, n)
         share = np.take(PRESENCE_SHARE, self.band)
+        if n_localities != PRESENCE_REFERENCE:
+            share = np.minimum(1.0, share * ((PRESENCE_REFERENCE - 1) / max(n_localities - 1, 1)))
         self.presence = rng.random((n, n_localities)) < share[:, None]
         self.presence[np.arange(n), home] = True
         self.home = home

@@ -40,7 +40,9 @@ def ScenarioCard(ctl: Controller):
         funders = "".join(
             f"<li><b>{escape(c.name)}</b>: {escape(dict(levers.FUNDER_KINDS).get(c.kind, c.kind))}, "
             f"{'grants' if c.grant else 'contracts'}, {c.contract_months or scenario.commissioning.contract_months} months"
-            f"{', ' + str(c.lots) + ' lot(s)' if c.lots else ''}</li>" for c in scenario.commissioners)
+            f"{', ' + str(c.lots) + ' lot(s)' if c.lots else ''}"
+            f"{', a lot of about ' + str(c.lot_places) + ' places' if c.lot_places and not c.lots else ''}</li>"
+            for c in scenario.commissioners)
         solara.HTML(tag="div", classes=["scenario-about"], unsafe_innerHTML=(
             "<h3>What this scenario is</h3>"
             f"<p class='scenario-description'>{escape(scenario.run.description or 'This scenario has no description.')}</p>"

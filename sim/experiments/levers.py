@@ -116,6 +116,7 @@ OTHER_VALUES: dict[str, tuple[Any, Any]] = {
     "commissioning.track_record_weight": (0.0, 0.8),
     "commissioning.min_coverage": (0.5, 1.0),
     "commissioning.lots": (1, 6),
+    "commissioning.lot_places": (3, 12),
     "commissioning.max_bids": (1, 8),
     "commissioning.monitoring_hours": (0.1, 2.0),
     "commissioning.duplication": (0.0, 2.0),
