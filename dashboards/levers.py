@@ -407,16 +407,7 @@ def file_settings(scenario: sim.Scenario) -> list[tuple[str, Any]]:
 
     Shown on the "what this scenario is" card, so nothing a file sets is hidden.
     """
-    default = sim.Scenario().model_dump()
-    mine = scenario.model_dump()
-    out: list[tuple[str, Any]] = []
-    for section, values in mine.items():
-        if section in ("run", "commissioners", "events"):
-            continue
-        base = default.get(section, {})
-        for key, value in values.items():
-            if base.get(key) != value:
-                out.append((f"{section}.{key}", value))
+    out: list[tuple[str, Any]] = list(sim.own_settings(scenario).items())
     if scenario.events:
         for e in scenario.events:
             out.append((f"event month {e.month}", e.kind + (f" {e.change:+.0%}" if e.change else "")))

@@ -17,7 +17,7 @@ from .model import PartnershipModel
 from .agents import Charity, Commissioner, Partnership, Contract
 from .schedule import Phase, Schedule
 from .runner import RunResult, derive_seed, mean_ci, replication_seeds, run, run_seeds, summarise, write_results
-from .scenario import DOMAINS, SCENARIO_DIR, Scenario, ScenarioError, list_scenarios, load_scenario, schema_rows
+from .scenario import DOMAINS, SCENARIO_DIR, Scenario, ScenarioError, list_scenarios, load_scenario, own_settings, schema_rows
 
 __version__ = "0.1.0"
 
@@ -25,5 +25,5 @@ __all__ = [
     "BRIEF_METRICS", "METRIC_INFO", "METRICS", "PartnershipModel", "Charity", "Commissioner", "Partnership",
     "Contract", "RunResult", "derive_seed", "mean_ci", "replication_seeds", "run", "run_seeds", "summarise",
     "write_results", "DOMAINS", "SCENARIO_DIR", "Scenario", "ScenarioError", "list_scenarios", "load_scenario",
-    "schema_rows", "Metric", "MetricSet", "Phase", "Schedule",
+    "schema_rows", "own_settings", "Metric", "MetricSet", "Phase", "Schedule",
 ]

@@ -346,7 +346,8 @@ def _fill_gap(model: PartnershipModel, contract, p, needs: np.ndarray | None = N
         return
     # the gap's needs each could meet where it works, against the partnership time a member adds
     reach = ((s.presence[cand].astype(np.float64) @ gap) * s.specialisms[cand]).sum(axis=1)
-    added = rules.coordination_hours(sc.partnership.coordination_hours, p.form, False) + sc.relationships.investment_hours
+    added = (rules.coordination_hours(sc.partnership.coordination_hours, p.form, False) + sc.relationships.investment_hours
+             + _added_monitoring(model, contract, p, rows))
     worth = reach * sc.clients.hours_per_need >= added
     cand, reach = cand[worth], reach[worth]
     if cand.size == 0:
@@ -374,6 +375,20 @@ def _fill_gap(model: PartnershipModel, contract, p, needs: np.ndarray | None = N
     a, b = model.network.pairs_within(np.asarray(p.members))
     model.network.add_contact(a, b, managerial=sc.relationships.managerial_growth)
     model.counters["reorganisations"] += 1
+
+
+def _added_monitoring(model: PartnershipModel, contract, p, rows: np.ndarray | None = None) -> float:
+    """Monitoring hours one more delivering partner adds to the contract: with a system per partner, its
+    own returns duplicate part of the contract's (:func:`sim.rules.monitoring_hours`); none with a standard."""
+    s, c = model.sector, model.scenario.commissioning
+    if p.standard_monitoring:
+        return 0.0
+    if rows is None:
+        rows = contract_rows(model, [contract.cid])[contract.cid]
+    k = sum(1 for m in contract.delivering if s.alive[m])
+    per_client = c.monitoring_hours * (c.grant_monitoring if contract.commissioner.grant else 1.0)
+    return (rules.monitoring_hours(rows.size, per_client, k + 1, True, c.duplication)
+            - rules.monitoring_hours(rows.size, per_client, k, True, c.duplication))
 
 
 # --------------------------------------------------------------- losses

@@ -519,6 +519,24 @@ def list_scenarios() -> list[tuple[str, Scenario]]:
     return out
 
 
+def own_settings(scenario: Scenario) -> dict[str, Any]:
+    """The settings in which a scenario differs from the schema's defaults, as ``{"section.key": value}``
+    (``run``, ``commissioners`` and ``events`` aside): what the scenario itself says about its case.
+
+    A posterior draw, calibrated on the baseline region, fills in the parameters a
+    scenario leaves at their defaults and keeps these (a case study's own money per
+    client is part of the case, not a mechanism to recalibrate).
+    """
+    default = Scenario().model_dump()
+    out: dict[str, Any] = {}
+    for section, values in scenario.model_dump().items():
+        if section in ("run", "commissioners", "events") or not isinstance(values, dict):
+            continue
+        base = default.get(section, {})
+        out.update({f"{section}.{k}": v for k, v in values.items() if base.get(k) != v})
+    return out
+
+
 def schema_rows() -> list[dict[str, str]]:
     """Every key: name, type, range, default, meaning (for ``partnersim schema``)."""
     rows: list[dict[str, str]] = []

@@ -239,6 +239,21 @@ def test_a_gap_too_small_for_a_partners_time_is_not_filled(small_scenario):
     assert Refuser.asked, "with the usual partnership time, the same gaps bring invitations"
 
 
+def test_the_monitoring_a_newcomer_adds_counts_against_the_gap(small_scenario):
+    """With a monitoring system per partner, one more partner duplicates part of the contract's returns
+    (``duplication / (k (k + 1))`` of them for the k-th newcomer). Under heavy monitoring (x100) that
+    outweighs most gaps, so far fewer candidates are asked than under one standard system with the same
+    monitoring, where a newcomer adds no returns; and the same holds against the usual light monitoring."""
+    heavy = dict(run__burn_in=6, commissioning__flexible=True, commissioning__monitoring_hours=50.0)
+    asked = {}
+    for label, extra in (("per partner", {}), ("standard", {"commissioning__monitoring": "standardised"})):
+        Refuser.asked = []
+        _reorganisations(small_scenario("baseline", **heavy, **extra), charity_cls=Refuser)
+        asked[label] = len(Refuser.asked)
+    assert asked["standard"] > 0
+    assert asked["per partner"] < 0.5 * asked["standard"], asked
+
+
 def test_needs_absent_in_prisons_are_offered_by_nobody_inside_and_nothing_else_moves(small_scenario):
     d = sim.DOMAINS.index("purposeful_activity")
     plain = sim.PartnershipModel(small_scenario(run__burn_in=0), seed=4).sector

@@ -111,11 +111,21 @@ def load_posterior(path: str | Path) -> Posterior:
     return Posterior(draws.reset_index(drop=True), manifest, str(p))
 
 
+def drawn_keys(scenario: Any, draw: Mapping[str, Any], keep: Sequence[str] = ()) -> dict[str, Any]:
+    """The part of a draw that applies to a scenario: every key but those in ``keep`` and those the
+    scenario sets itself (:func:`sim.scenario.own_settings`; a case study's own money stays its own)."""
+    from ..scenario import load_scenario, own_settings
+
+    kept = set(keep) | set(own_settings(load_scenario(scenario)))
+    return {k: v for k, v in draw.items() if k not in kept}
+
+
 def apply_draw(scenario: Any, draw: Mapping[str, Any], keep: Sequence[str] = ()):
-    """The scenario with a draw's values as overrides (keys in ``keep`` are left as the scenario has them)."""
+    """The scenario with a draw's values as overrides; keys in ``keep``, and those the scenario sets
+    itself, are left as the scenario has them (:func:`drawn_keys`)."""
     from ..scenario import load_scenario
 
-    return load_scenario(scenario, {k: v for k, v in draw.items() if k not in set(keep)})
+    return load_scenario(scenario, drawn_keys(scenario, draw, keep))
 
 
 def draw_seeds(n: int, seed: int = POSTERIOR_SEED) -> list[int]:
@@ -143,13 +153,13 @@ def run_seeds_with_posterior(scenario, seeds: int, posterior: str | Path | Poste
     keep = _explicit_keys(overrides)
     monthly, finals = [], []
     for i, (draw, s) in enumerate(zip(draws, seed_list)):
-        res = run(apply_draw(scenario, draw, keep), s, model_cls)
+        used = drawn_keys(scenario, draw, keep)
+        res = run(apply_draw(scenario, used), s, model_cls)
         m = res.monthly
         m.insert(0, "replication", i)
         m.insert(0, "seed", s)
         monthly.append(m)
-        finals.append({"seed": s, "replication": i, **res.final,
-                       **{f"posterior:{k}": v for k, v in draw.items() if k not in keep}})
+        finals.append({"seed": s, "replication": i, **res.final, **{f"posterior:{k}": v for k, v in used.items()}})
     return pd.concat(monthly, ignore_index=True), pd.DataFrame(finals)
 
 
@@ -158,14 +168,18 @@ def with_posterior(exp, posterior: Posterior, replications: int, seed: int | Non
 
     Each (point, replication) becomes a point of its own with the draw's values and ``run.seed`` set, and one
     replication under the ``scenario`` seeding rule, so replication *i* has the same draw and seed at every point
-    (paired). A point's own lever or a ``[set]`` key wins over the draw.
+    (paired). A point's own lever, a ``[set]`` key, or a setting of the point's scenario file
+    (:func:`sim.scenario.own_settings`) wins over the draw.
     """
+    from ..scenario import own_settings
+
     base = exp.settings.seed if seed is None else seed
     draws, seeds = posterior.sample(replications, base), draw_seeds(replications, base)
     points = []
     for point in exp.points:
+        own = set(own_settings(exp.bases[point["scenario"]]))
         for i, (draw, s) in enumerate(zip(draws, seeds)):
-            keep = set(point) | set(exp.fixed)
+            keep = set(point) | set(exp.fixed) | own
             points.append({**{k: v for k, v in draw.items() if k not in keep}, **point, "run.seed": int(s)})
     field = "seeding" if "seeding" in type(exp.settings).model_fields else "seeds"
     settings = exp.settings.model_copy(update={"replications": 1, field: "scenario"})

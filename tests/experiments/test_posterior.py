@@ -106,8 +106,24 @@ def test_with_posterior_pairs_points_by_draw_and_seed(posterior_file):
     assert set(a) == set(b) and len(a) == 5
     for s in a:
         assert a[s].seed == b[s].seed  # the same seed for A and B in each draw
-        assert a[s].params["partnership.joint_training_months"] == b[s].params["partnership.joint_training_months"]
         assert "statutory.engagement" not in a[s].params  # [set] wins over the draw
+        # Inspire's file sets its own joint training (every 3 months): the case keeps it under every draw
+        assert "partnership.joint_training_months" not in a[s].params
+        assert "partnership.joint_training_months" not in b[s].params
+
+
+def test_a_draw_fills_what_a_scenario_leaves_at_default_and_keeps_its_own_settings(posterior_file):
+    """A case study's own settings are part of the case: Inspire's joint training (3 months) and money
+    stay; the baseline, which sets neither, takes the draw's."""
+    draw = {"partnership.joint_training_months": 12, "funding.commissioned_per_client": 20.0}
+    inspire = apply_draw("inspire", draw)
+    assert inspire.partnership.joint_training_months == 3
+    assert inspire.funding.commissioned_per_client == load_scenario("inspire").funding.commissioned_per_client
+    base = apply_draw("baseline", draw)
+    assert base.partnership.joint_training_months == 12 and base.funding.commissioned_per_client == 20.0
+    _, final = run_seeds_with_posterior(load_scenario("inspire", {"run.months": 6}), 2, posterior_file, seed=3)
+    assert "posterior:partnership.joint_training_months" not in final  # only what was drawn is reported
+    assert "posterior:statutory.engagement" in final
 
 
 def test_compare_command_reports_b_higher_share(posterior_file, capsys):
