@@ -64,7 +64,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p.add_argument("--yes", action="store_true", help="go ahead with work beyond the size limits. " + LIMITS_HELP)
     p.add_argument("--posterior", metavar="FILE", help="run replication i under draw i of a calibrated posterior, "
-                   "so the intervals cover parameter uncertainty too ('partnersim calibrate' output)")
+                   "so the intervals cover parameter uncertainty too ('partnersim calibrate' output); the scenario keeps the "
+                   "settings its file makes")
     p.set_defaults(handler=cmd_run)
 
     p = sub.add_parser("schema", help="list every scenario key with type, range, default and meaning")

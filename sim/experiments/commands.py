@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--retry-failed", action="store_true",
                    help="redo runs the model failed last time (runs lost with a worker are always redone)")
     p.add_argument("--posterior", metavar="FILE", help="run replication i of every point under draw i of a "
-                   "calibrated posterior ('partnersim calibrate' output)")
+                   "calibrated posterior ('partnersim calibrate' output); a scenario keeps the settings its file makes")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     _yes_arg(p)
@@ -56,7 +56,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _yes_arg(p)
     p.add_argument("--posterior", metavar="FILE", help="give each replication a draw of a calibrated posterior, the "
-                   "same for A and B; report b_higher_share, the share of draws in which B is above A")
+                   "same for A and B (each keeps the settings its file makes); report b_higher_share, the share of "
+                   "draws in which B is above A")
     p.set_defaults(handler=cmd_compare)
 
     p = sub.add_parser("sensitivity", help="Morris screening or Sobol indices (SALib): which levers matter most",
