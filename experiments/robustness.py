@@ -130,12 +130,6 @@ def constant_variants(p, limit: int | None) -> tuple[list[Variant], list[str]]:
     return out, skipped
 
 
-def drawn_keys(scenario: str, draw: dict) -> dict:
-    from sim.experiments.posterior import drawn_keys as keys
-
-    return keys(scenario, draw)
-
-
 def posterior_variants(posterior: str | None, draws: int) -> list[Variant]:
     if not posterior:
         return []
@@ -188,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             consts, skipped = constant_variants(p, args.constants)
             # a draw fills in what each scenario leaves at its default: a case study keeps its own settings
+            from sim.experiments.posterior import drawn_keys
+
             own = [Variant("posterior", v.label, drawn_keys(p.a, v.overrides_a), drawn_keys(p.b, v.overrides_b))
                    for v in drawn]
             variants = context_variants(p, sizes) + own + consts

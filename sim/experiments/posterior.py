@@ -146,15 +146,16 @@ def run_seeds_with_posterior(scenario, seeds: int, posterior: str | Path | Poste
     Returns (monthly, final) as :func:`sim.run_seeds`, with the draw's parameter values as columns of ``final``.
     """
     from ..runner import run
+    from ..scenario import load_scenario, own_settings
 
     post = posterior if isinstance(posterior, Posterior) else load_posterior(posterior)
     base = scenario.run.seed if seed is None else seed
     draws, seed_list = post.sample(seeds, base), draw_seeds(seeds, base)
-    keep = _explicit_keys(overrides)
+    keep = set(_explicit_keys(overrides)) | set(own_settings(scenario))  # what drawn_keys keeps, found once
     monthly, finals = [], []
     for i, (draw, s) in enumerate(zip(draws, seed_list)):
-        used = drawn_keys(scenario, draw, keep)
-        res = run(apply_draw(scenario, used), s, model_cls)
+        used = {k: v for k, v in draw.items() if k not in keep}
+        res = run(load_scenario(scenario, used), s, model_cls)
         m = res.monthly
         m.insert(0, "replication", i)
         m.insert(0, "seed", s)
