@@ -78,8 +78,13 @@ def assign_contracts(model: PartnershipModel) -> None:
     # one random order of the waiting clients; each contract takes the first that fit
     free_rows = model.rng.permutation(free.nonzero()[0])
     # each client's (place, need mask) cell: one look-up per contract instead of several passes over the clients
-    cell = cl.locality[free_rows].astype(np.int64) * 256 + cl.need_bits[free_rows]
+    place = cl.locality[free_rows]
+    cell = place.astype(np.int64) * 256 + cl.need_bits[free_rows]
     draw, worker = cl.referral_draw[free_rows], cl.provider[free_rows]
+    # positions in that order, grouped by place: a contract looks only at the clients of its lot's places
+    n_loc = model.sector.presence.shape[1]
+    by_place = np.argsort(_small_int(place, n_loc), kind="stable")
+    place_start = np.searchsorted(place[by_place], np.arange(n_loc + 1))
     wanted_by = _wanted_cells(model)
     waiting = np.ones(free_rows.size, dtype=bool)  # still without a contract (marked, not compacted: same order)
     left = free_rows.size
@@ -92,10 +97,21 @@ def assign_contracts(model: PartnershipModel) -> None:
         if reach not in referred:
             referred[reach] = draw < reach
         wanted, delivers = wanted_by(contract)
-        fits = (waiting & wanted[cell] & referred[reach] & delivers[worker]).nonzero()[0][:room]
+        at = _positions_in(contract.lot, by_place, place_start)  # place by place
+        at = at[waiting[at] & wanted[cell[at]] & referred[reach][at] & delivers[worker[at]]]
+        at.sort(kind="stable")  # in the random order, as over all clients (merges the places' increasing runs)
+        fits = at[:room]
         cl.contract[free_rows[fits]] = contract.cid
         waiting[fits] = False
         left -= fits.size
+
+
+def _positions_in(places: np.ndarray, by_place: np.ndarray, place_start: np.ndarray) -> np.ndarray:
+    """The positions of the clients in ``places``, place by place (increasing within each): ``by_place``
+    lists positions so, ``place_start`` says where each place's run begins (one past the last, last)."""
+    if places.size == place_start.size - 1:  # the lot is every place: all positions, in order
+        return np.arange(place_start[-1])
+    return np.concatenate([by_place[place_start[p]:place_start[p + 1]] for p in places])
 
 
 def served_here(sector, members) -> np.ndarray:
@@ -113,29 +129,35 @@ def _wanted_cells(model: PartnershipModel):
     ``wanted`` is flat over (place, need mask): the place is in the lot and
     one of the needs is the commissioner's and served there by a delivering
     partner (:func:`served_here`); ``delivers`` is over charities plus a last
-    slot for "no worker yet". Both are remembered while the sector's arrays
-    are unchanged, by partners, lot and domains (most contracts keep them for months).
+    slot for "no worker yet". Both are remembered by partners (and which of
+    them operate), lot and domains while the sector's presence and
+    specialisms are unchanged (most contracts keep them for months); those
+    no contract asked for this month are dropped.
     """
     s, cache = model.sector, model.cache
     key = (_sector_inputs(model), s.specialism_bits.tobytes())
-    if cache.get("wanted_key") != key:
-        cache["wanted"], cache["wanted_key"] = {}, key
-    known = cache["wanted"]
+    known = cache.get("wanted", {}) if cache.get("wanted_key") == key else {}
+    kept: dict = {}
+    cache["wanted"], cache["wanted_key"] = kept, key
     n_loc = s.presence.shape[1]
     masks = np.arange(256, dtype=np.uint8)
 
     def wanted(contract) -> tuple[np.ndarray, np.ndarray]:
         delivering = contract.delivering
         domain_bits = contract.commissioner.domain_bits
-        k = (tuple(delivering), contract.lot.tobytes(), domain_bits)
-        if k not in known:
+        k = (tuple(delivering), s.alive[delivering].tobytes(), contract.lot.tobytes(), domain_bits)
+        found = kept.get(k)
+        if found is None:
+            found = known.get(k)
+        if found is None:
             table = np.zeros((n_loc, 256), dtype=bool)
             table[contract.lot] = (masks[None, :] & domain_bits & served_here(s, delivering)[contract.lot, None]) != 0
             delivers = np.zeros(s.n + 1, dtype=bool)
             delivers[delivering] = True
             delivers[-1] = True
-            known[k] = (table.ravel(), delivers)
-        return known[k]
+            found = (table.ravel(), delivers)
+        kept[k] = found
+        return found
     return wanted
 
 
@@ -385,7 +407,7 @@ class ProviderTables:
         for contract in model.contracts.values():
             block, now = blocks.get(contract.cid), contract_inputs.get(contract.cid)
             if now is None:
-                now = _contract_inputs(contract)
+                now = _contract_inputs(s, contract)
             if block is None or block.inputs != now:  # the contract changed since the block was computed
                 block = ContractBlock(s, contract, now, block)
             elif reuse:  # same block: its rows are already in place
@@ -485,15 +507,17 @@ class ProviderTables:
 class ContractBlock:
     """One contract's rows of :class:`ProviderTables`, with the inputs they were computed from.
 
-    Valid while the sector's alive, presence and specialism arrays are
-    unchanged (:func:`provider_tables` drops every block when they change) and
-    the contract's shares, lead, holder and lot are the same (its ``inputs``, from :func:`_contract_inputs`).
+    Valid while the sector's presence and specialism arrays are unchanged
+    (:func:`provider_tables` drops every block when they change) and the
+    contract's shares, lead, holder, lot and which of its partners operate
+    are the same (its ``inputs``, from :func:`_contract_inputs`): a closure
+    elsewhere in the sector leaves the block as it is.
     A ``previous`` block of the same contract on the same sector arrays lends its referral rows when
     the delivering members are the same.
     """
 
     def __init__(self, s, contract, inputs: tuple | None = None, previous: ContractBlock | None = None):
-        self.inputs = _contract_inputs(contract) if inputs is None else inputs
+        self.inputs = _contract_inputs(s, contract) if inputs is None else inputs
         alive = [m for m in contract.delivering if s.alive[m]]
         delivering = np.array(alive, dtype=np.int64)
         self.delivering = delivering
@@ -524,20 +548,29 @@ def referral_row(s, members: np.ndarray) -> np.ndarray:
     return np.where(can.any(axis=0), members[np.argmax(can, axis=0)], -1)
 
 
-def _contract_inputs(contract) -> tuple:
-    """What a contract's provider rows depend on, besides the sector's arrays."""
-    return (tuple(contract.shares.items()), contract.holder.lead, contract.holder.pid, id(contract.lot), contract.lot.tobytes())
+def _contract_inputs(s, contract) -> tuple:
+    """What a contract's provider rows depend on, besides the sector's presence and specialisms:
+    its shares, lead, holder and lot, and which of its delivering partners still operate."""
+    operating = s.alive[list(contract.delivering)].tobytes()
+    return (tuple(contract.shares.items()), contract.holder.lead, contract.holder.pid, id(contract.lot),
+            contract.lot.tobytes(), operating)
 
 
 def _sector_inputs(model: PartnershipModel) -> tuple:
-    """The sector arrays provider tables depend on, as bytes (compared exactly)."""
+    """The sector arrays provider tables depend on for every contract, as bytes (compared exactly).
+
+    Which charities operate is not among them: a contract's rows depend on
+    its own partners only (:func:`_contract_inputs`), and informal
+    partnerships' referral rows on their members' presence and specialisms
+    (:func:`referral_row`), so a closure rebuilds only what it touches.
+    """
     s = model.sector
-    return s.alive.tobytes(), s.presence.tobytes(), s.specialisms.tobytes(), s.presence.shape
+    return s.presence.tobytes(), s.specialisms.tobytes(), s.presence.shape
 
 
 def _tables_inputs(model: PartnershipModel) -> tuple:
     """Everything :class:`ProviderTables` is computed from, compared exactly to reuse the last tables."""
-    contracts = tuple((c.cid, _contract_inputs(c)) for c in model.contracts.values())
+    contracts = tuple((c.cid, _contract_inputs(model.sector, c)) for c in model.contracts.values())
     informal = tuple((p.pid, tuple(p.members)) for p in model.partnerships if p.informal)
     return model.max_contract_id(), model.max_partnership_id(), contracts, informal, _sector_inputs(model)
 

@@ -301,3 +301,53 @@ def test_a_moved_client_whose_record_follows_keeps_engagement_even_with_a_new_wo
     new_worker = continued[(before_provider[continued] >= 0) & (cl.provider[continued] != before_provider[continued])]
     assert new_worker.size > 0, "some transferred clients are served by another partner in the new prison"
     assert np.array_equal(cl.engagement[new_worker], engagement[new_worker])
+
+
+def _fresh_wanted(model, contract):
+    """``_wanted_cells``' answer for ``contract`` computed with nothing remembered."""
+    saved = {k: model.cache.pop(k) for k in ("wanted", "wanted_key") if k in model.cache}
+    try:
+        return delivery._wanted_cells(model)(contract)
+    finally:
+        model.cache.update(saved)
+
+
+def test_remembered_provider_and_referral_tables_match_tables_built_afresh_month_by_month(small_scenario):
+    # several lots per commissioner, so closures touch some contracts and not others
+    model = sim.PartnershipModel(small_scenario(commissioning__lots=3, run__months=36), seed=3)
+    closures_seen = 0
+    for _ in range(36):
+        before = model.counters["exits"]
+        model.step()
+        closures_seen += model.counters["exits"] > before
+        remembered, fresh = delivery.provider_tables(model), delivery.ProviderTables(model)
+        for name in ("members", "cumulative", "partnership_of_contract", "referral_to"):
+            np.testing.assert_array_equal(getattr(remembered, name), getattr(fresh, name), err_msg=name)
+        wanted = delivery._wanted_cells(model)
+        for contract in model.contracts.values():
+            for got, expected in zip(wanted(contract), _fresh_wanted(model, contract)):
+                np.testing.assert_array_equal(got, expected)
+    assert closures_seen >= 3  # the case the tables' memory must get right
+
+
+def test_a_closure_rebuilds_only_the_rows_of_contracts_the_charity_delivered(small_scenario):
+    model = sim.PartnershipModel(small_scenario(commissioning__lots=3), seed=3)
+    blocks = dict(delivery.provider_tables(model).blocks)
+    wanted = delivery._wanted_cells(model)
+    for contract in model.contracts.values():
+        wanted(contract)  # remembered, as after a month's referrals
+    delivering = {m for c in model.contracts.values() for m in c.delivering}
+    outsider = next(i for i in np.flatnonzero(model.sector.alive) if int(i) not in delivering)
+    finance.leave(model, int(outsider))
+    after = delivery.provider_tables(model).blocks
+    assert all(after[cid] is blocks[cid] for cid in model.contracts)  # nothing it touched: every block kept
+    contract = next(c for c in model.contracts.values() if len(c.delivering) >= 2)
+    partner = next(m for m in contract.delivering if m != contract.holder.lead)
+    model.sector.alive[partner] = False  # the partner stops operating (its membership is not yet updated)
+    model.counters["exits"] += 1
+    for got, expected in zip(delivery._wanted_cells(model)(contract), _fresh_wanted(model, contract)):
+        np.testing.assert_array_equal(got, expected)
+    again = delivery.provider_tables(model)
+    assert again.blocks[contract.cid] is not after[contract.cid]
+    assert partner not in again.blocks[contract.cid].delivering
+    np.testing.assert_array_equal(again.members, delivery.ProviderTables(model).members)
