@@ -231,6 +231,17 @@ def _place_mask_counts(locality: np.ndarray, masks: np.ndarray, n_loc: int, n_do
     return per_mask.astype(np.float64) @ _MASK_HAS[:, :n_dom]
 
 
+def place_demand(model: PartnershipModel) -> np.ndarray:
+    """(localities, domains): how many clients in each place need each domain (all clients; remembered
+    while every client's place and needs are unchanged, compared exactly)."""
+    s, cl, cache = model.sector, model.clients, model.cache
+    key = (cl.locality.tobytes(), cl.need_bits.tobytes())
+    if cache.get("place_demand_key") != key:
+        cache["place_demand"] = _place_mask_counts(cl.locality, cl.need_bits, s.presence.shape[1], s.specialisms.shape[1])
+        cache["place_demand_key"] = key
+    return cache["place_demand"]
+
+
 def contract_work(model: PartnershipModel, contract, members: list[int], rows: np.ndarray | None = None) -> np.ndarray:
     """Needs of the contract's clients each of ``members`` supports: its own caseload's needs, less
     those it refers on, and the needs referred to it, as the partnership refers them (to the member

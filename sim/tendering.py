@@ -379,20 +379,30 @@ def collect_bids(model: PartnershipModel, lot: Lot, incumbent: Partnership | Non
     return bids
 
 
-def existing_provision(model: PartnershipModel, members: list[int], lot: Lot, previous: Contract | None) -> float:
-    """Share of the lot's current clients whose charity is in the bid ("understand what you have")."""
-    cl = model.clients
-    in_lot = np.zeros(model.sector.presence.shape[1], dtype=bool)  # look-up tables: np.isin sorts every call
-    in_lot[lot.places] = True
-    here = in_lot[cl.locality] & ((cl.need_bits & lot.commissioner.domain_bits) != 0)
-    served = here & (cl.provider >= 0)
-    if not served.any():
+def existing_provision(model: PartnershipModel, members: list[int], lot: Lot, previous: Contract | None,
+                       serving: np.ndarray | None = None) -> float:
+    """Share of the lot's current clients whose charity is in the bid ("understand what you have").
+
+    ``serving`` is :func:`lot_providers`' answer for the lot, when the caller has it (one per lot, not per bid).
+    """
+    if serving is None:
+        serving = lot_providers(model, lot)
+    if serving.size == 0:
         if previous is not None and previous.shares:
             return len(set(previous.shares) & set(members)) / len(previous.shares)
         return 0.0
     in_bid = np.zeros(model.sector.n, dtype=bool)
     in_bid[members] = True
-    return float(in_bid[cl.provider[served]].mean())
+    return float(in_bid[serving].mean())
+
+
+def lot_providers(model: PartnershipModel, lot: Lot) -> np.ndarray:
+    """The charity of each supported client in the lot's places who needs one of its domains."""
+    cl = model.clients
+    in_lot = np.zeros(model.sector.presence.shape[1], dtype=bool)  # look-up tables: np.isin sorts every call
+    in_lot[lot.places] = True
+    here = in_lot[cl.locality] & ((cl.need_bits & lot.commissioner.domain_bits) != 0)
+    return cl.provider[here & (cl.provider >= 0)]
 
 
 def score_bids(model: PartnershipModel, lot: Lot, bids: list[Bid], previous: Contract | None) -> Bid | None:
@@ -402,6 +412,7 @@ def score_bids(model: PartnershipModel, lot: Lot, bids: list[Bid], previous: Con
     best: Bid | None = None
     required_hours = lot.caseload * model.mean_needs * model.scenario.clients.hours_per_need
     price_w = 0.0 if lot.commissioner.grant else c.price_weight
+    serving = lot_providers(model, lot)  # who serves the lot's clients now, the same for every bid
     for bid in bids:
         bid.eligible, loc, dom = eligible(model, lot, bid.members)
         if not bid.eligible:
@@ -409,7 +420,7 @@ def score_bids(model: PartnershipModel, lot: Lot, bids: list[Bid], previous: Con
         hours = s.staff_hours[bid.members].sum() + s.volunteer_hours[bid.members].sum()
         quality = loc * dom * min(1.0, hours / max(required_hours, 1e-9))
         track = float(s.track_record[bid.members].mean())
-        existing = existing_provision(model, bid.members, lot, previous)
+        existing = existing_provision(model, bid.members, lot, previous, serving)
         price = price_score(int(s.band[bid.lead]), len(bid.members), float(model.rng.normal(0, c.price_noise)),
                             c.price_scale_discount, c.price_coordination_cost)
         bid.score = bid_score(price, quality, track, existing, price_w, c.quality_weight,
@@ -445,13 +456,13 @@ def has_lot_work(model: PartnershipModel, lot: Lot, members: list[int]) -> np.nd
     What a partnership can plan on at the award, before the contract's clients are known (the
     flexible rebalance later pays by the work actually done, :func:`sim.partnering.contract_work`).
     """
-    from .partnering import _place_mask_counts
+    from .partnering import place_demand
 
     s, cl = model.sector, model.clients
     idx = np.asarray(members, dtype=np.int64)
     if idx.size == 0 or len(cl) == 0:
         return np.zeros(idx.size, dtype=bool)
-    demand = _place_mask_counts(cl.locality, cl.need_bits, s.presence.shape[1], s.specialisms.shape[1])
+    demand = place_demand(model)
     needed = demand[lot.places][:, lot.domains] > 0  # (places, domains)
     can = s.presence[idx][:, lot.places][:, :, None] & s.specialisms[idx][:, None, lot.domains]
     return s.alive[idx] & (can & needed[None]).any(axis=(1, 2))
