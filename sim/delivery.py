@@ -81,10 +81,11 @@ def assign_contracts(model: PartnershipModel) -> None:
     place = cl.locality[free_rows]
     cell = place.astype(np.int64) * 256 + cl.need_bits[free_rows]
     draw, worker = cl.referral_draw[free_rows], cl.provider[free_rows]
-    # positions in that order, grouped by place: a contract looks only at the clients of its lot's places
+    # positions in that order, grouped: a contract looks only at the clients it may take, those without a
+    # worker in its lot's places and those whose worker delivers it (``delivers`` holds for both, so is not asked)
     n_loc = model.sector.presence.shape[1]
-    by_place = np.argsort(_small_int(place, n_loc), kind="stable")
-    place_start = np.searchsorted(place[by_place], np.arange(n_loc + 1))
+    no_worker = Runs(place, n_loc, (worker < 0).nonzero()[0])
+    by_worker = Runs(worker, model.sector.n, (worker >= 0).nonzero()[0])
     wanted_by = _wanted_cells(model)
     waiting = np.ones(free_rows.size, dtype=bool)  # still without a contract (marked, not compacted: same order)
     left = free_rows.size
@@ -96,22 +97,36 @@ def assign_contracts(model: PartnershipModel) -> None:
         reach = sc.statutory.referral_rate * engagement_of(model, contract.commissioner) + sc.statutory.self_referral
         if reach not in referred:
             referred[reach] = draw < reach
-        wanted, delivers = wanted_by(contract)
-        at = _positions_in(contract.lot, by_place, place_start)  # place by place
-        at = at[waiting[at] & wanted[cell[at]] & referred[reach][at] & delivers[worker[at]]]
-        at.sort(kind="stable")  # in the random order, as over all clients (merges the places' increasing runs)
+        wanted = wanted_by(contract)[0]
+        at = np.concatenate([no_worker.of(contract.lot), by_worker.of(contract.delivering)])
+        at = at[waiting[at] & wanted[cell[at]] & referred[reach][at]]
+        at.sort(kind="stable")  # in the random order, as over all clients (merges the groups' increasing runs)
         fits = at[:room]
         cl.contract[free_rows[fits]] = contract.cid
         waiting[fits] = False
         left -= fits.size
 
 
-def _positions_in(places: np.ndarray, by_place: np.ndarray, place_start: np.ndarray) -> np.ndarray:
-    """The positions of the clients in ``places``, place by place (increasing within each): ``by_place``
-    lists positions so, ``place_start`` says where each place's run begins (one past the last, last)."""
-    if places.size == place_start.size - 1:  # the lot is every place: all positions, in order
-        return np.arange(place_start[-1])
-    return np.concatenate([by_place[place_start[p]:place_start[p + 1]] for p in places])
+class Runs:
+    """Positions grouped by a key: ``Runs(keys, bound, positions).of(wanted)`` lists the ``positions`` whose
+    key is one of ``wanted``, key by key, increasing within each key (``keys`` are whole numbers below ``bound``,
+    read at the positions)."""
+
+    def __init__(self, keys: np.ndarray, bound: int, positions: np.ndarray):
+        self.positions = positions
+        self.bound = bound
+        k = keys[positions]
+        order = np.argsort(_small_int(k, bound), kind="stable")
+        self.order = positions[order]
+        self.start = np.searchsorted(k[order], np.arange(bound + 1))
+
+    def of(self, wanted) -> np.ndarray:
+        wanted = np.asarray(wanted, dtype=np.int64)
+        if wanted.size == self.bound:  # every key: the positions as they are (increasing)
+            return self.positions
+        if wanted.size == 0:
+            return self.positions[:0]
+        return np.concatenate([self.order[self.start[w]:self.start[w + 1]] for w in wanted])
 
 
 def served_here(sector, members) -> np.ndarray:
