@@ -21,6 +21,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=4)
     args = ap.parse_args()
+    if args.seeds < 1:
+        ap.exit(2, "equilibrium: --seeds must be at least 1\n")
     sc = sim.load_scenario("baseline", {"run.months": 60, "demand.growth": 0.0, "funding.change": 0.0})
     frames = [sim.run(sc, s).monthly for s in sim.replication_seeds(sc, args.seeds)]
     print(f"{'metric':20s} {'months 1-12':>14s} {'months 49-60':>14s} {'change':>8s}")

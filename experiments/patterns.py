@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seeds", type=int, default=None, help="replications per scenario (default: each pattern's own)")
     args = ap.parse_args(argv)
+    if args.workers < 1 or (args.seeds is not None and args.seeds < 5):
+        ap.exit(2, "patterns: --seeds must be at least 5 (a one-sided signed-rank test at 5% needs 5 pairs), "
+                   "--workers at least 1\n")
 
     runs = run_jobs(jobs_for(PATTERNS, args.seeds), workers=args.workers)
     (DOCS / "figures").mkdir(parents=True, exist_ok=True)

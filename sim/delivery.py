@@ -84,8 +84,8 @@ def assign_contracts(model: PartnershipModel) -> None:
     # positions in that order, grouped: a contract looks only at the clients it may take, those without a
     # worker in its lot's places and those whose worker delivers it (``delivers`` holds for both, so is not asked)
     n_loc = model.sector.presence.shape[1]
-    no_worker = Runs(place, n_loc, (worker < 0).nonzero()[0])
-    by_worker = Runs(worker, model.sector.n, (worker >= 0).nonzero()[0])
+    no_worker = _Runs(place, n_loc, (worker < 0).nonzero()[0])
+    by_worker = _Runs(worker, model.sector.n, (worker >= 0).nonzero()[0])
     wanted_by = _wanted_cells(model)
     waiting = np.ones(free_rows.size, dtype=bool)  # still without a contract (marked, not compacted: same order)
     left = free_rows.size
@@ -107,8 +107,8 @@ def assign_contracts(model: PartnershipModel) -> None:
         left -= fits.size
 
 
-class Runs:
-    """Positions grouped by a key: ``Runs(keys, bound, positions).of(wanted)`` lists the ``positions`` whose
+class _Runs:
+    """Positions grouped by a key: ``_Runs(keys, bound, positions).of(wanted)`` lists the ``positions`` whose
     key is one of ``wanted``, key by key, increasing within each key (``keys`` are whole numbers below ``bound``,
     read at the positions)."""
 
@@ -121,6 +121,7 @@ class Runs:
         self.start = np.searchsorted(k[order], np.arange(bound + 1))
 
     def of(self, wanted) -> np.ndarray:
+        """The positions whose key is in ``wanted`` (distinct keys), key by key."""
         wanted = np.asarray(wanted, dtype=np.int64)
         if wanted.size == self.bound:  # every key: the positions as they are (increasing)
             return self.positions

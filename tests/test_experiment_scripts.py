@@ -1,0 +1,31 @@
+"""The analysis scripts of ``experiments/`` refuse bad numbers as the command line does: one line naming what
+is wrong and what is allowed, exit status 2, no traceback, and nothing run or written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = sorted(p for p in [*ROOT.glob("experiments/*.py"), *ROOT.glob("experiments/benchmarks/*.py")]
+                 if '"--seeds"' in p.read_text())
+
+
+def test_the_scripts_with_a_seeds_option_are_found():
+    names = {p.stem for p in SCRIPTS}
+    assert {"levers", "patterns", "robustness", "equilibrium", "flexibility"} <= names
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
+def test_zero_seeds_is_refused_in_one_line(script, tmp_path):
+    docs = {p: p.stat().st_mtime_ns for p in (ROOT / "docs").rglob("*") if p.is_file()}
+    out = subprocess.run([sys.executable, str(script), "--seeds", "0"], capture_output=True, text=True,
+                         timeout=120, cwd=tmp_path)
+    assert out.returncode == 2, out.stdout + out.stderr
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "--seeds" in lines[0], out.stderr
+    assert "Traceback" not in out.stderr and out.stdout == ""
+    assert {p: p.stat().st_mtime_ns for p in (ROOT / "docs").rglob("*") if p.is_file()} == docs
