@@ -251,10 +251,12 @@ def holds(low: pd.DataFrame, high: pd.DataFrame, metric: str, direction: int, al
 #: (they pass again when the direction holds), never dropped.
 OPEN_DIRECTIONS: dict[tuple[str, str], str] = {
     ("commissioning.flexible", "joined_up_share"):
-        "the partners a flexible funder lets in serve needs the clients could mostly already have met by "
-        "signposting to local provision, and each adds coordination and, under per-partner monitoring, "
-        "duplicated returns: joined-up support rises by half a point at most, significant in one context "
-        "of three, where a paired difference varies by about a point from seed to seed",
+        "what a partner brought in adds is mostly taken back by what it costs: coordination and, under "
+        "per-partner monitoring, duplicated returns, out of the same money, while a newcomer none of the "
+        "workers knows is referred few clients at first; needs met even fall a little in some contexts. With one "
+        "standard monitoring system the gain shows in the baseline region only, and turning signposting off "
+        "reveals none, so local provision is not what stands in for the newcomer "
+        "(experiments/flexibility.py measures each)",
 }
 
 #: Why a lever may show no effect on the headline metrics in these contexts (the ODD says the same).
