@@ -351,3 +351,56 @@ def test_a_closure_rebuilds_only_the_rows_of_contracts_the_charity_delivered(sma
     assert again.blocks[contract.cid] is not after[contract.cid]
     assert partner not in again.blocks[contract.cid].delivering
     np.testing.assert_array_equal(again.members, delivery.ProviderTables(model).members)
+
+
+def _assign_contracts_by_full_scan(model):
+    """The referral rule of :func:`delivery.assign_contracts` written plainly: every contract, in one random
+    order, scans every client without a contract, in one random order, and takes the first that fit."""
+    cl, sc = model.clients, model.scenario
+    free = cl.contract < 0
+    price = delivery.per_client_price(model)
+    caseload = np.bincount(cl.contract[~free], minlength=model.max_contract_id() + 1)
+    order = list(model.contracts.values())
+    model.rng.shuffle(order)
+    rows = model.rng.permutation(free.nonzero()[0])
+    for contract in order:
+        room = int(contract.spec_value / price) - int(caseload[contract.cid])
+        engaged = sc.statutory.referral_rate * delivery.engagement_of(model, contract.commissioner)
+        reach = engaged + sc.statutory.self_referral
+        served = delivery.served_here(model.sector, contract.delivering)
+        taken = 0
+        for r in rows:
+            if taken >= room:
+                break
+            loc, bits, worker = int(cl.locality[r]), int(cl.need_bits[r]), int(cl.provider[r])
+            if cl.contract[r] >= 0 or loc not in set(contract.lot.tolist()):
+                continue
+            if not bits & contract.commissioner.domain_bits & int(served[loc]):
+                continue
+            if cl.referral_draw[r] >= reach or (worker >= 0 and worker not in contract.delivering):
+                continue
+            cl.contract[r] = contract.cid
+            taken += 1
+
+
+def test_contract_referrals_match_a_plain_scan_of_every_client(small_scenario):
+    # several lots per commissioner: a contract's lot is some places, not all
+    model = sim.PartnershipModel(small_scenario(commissioning__lots=3, run__months=24), seed=5)
+    compared = 0
+    for _ in range(24):
+        model.step()
+        before, state = model.clients.contract.copy(), model.rng.bit_generator.state
+        # a few clients free up (as exits and moves free them), so every contract has room this month
+        rng = np.random.default_rng(compared)
+        model.clients.contract[rng.random(before.size) < 0.3] = -1
+        freed = model.clients.contract.copy()
+        delivery.assign_contracts(model)
+        fast = model.clients.contract.copy()
+        model.clients.contract[:] = freed
+        model.rng.bit_generator.state = state
+        _assign_contracts_by_full_scan(model)
+        np.testing.assert_array_equal(fast, model.clients.contract)
+        compared += int(np.count_nonzero(fast != freed))
+        model.clients.contract[:] = before  # the run goes on from where it was
+        model.rng.bit_generator.state = state
+    assert compared > 100  # many referrals were made and compared
