@@ -104,9 +104,12 @@ class RelationshipNetwork:
             self.contact_managerial = np.concatenate([self.contact_managerial, np.zeros(keys.size)])
             self.contact_frontline = np.concatenate([self.contact_frontline, np.zeros(keys.size)])
             self.retendered = np.concatenate([self.retendered, np.zeros(keys.size, dtype=bool)])
-            all_keys = self.a * self.n + self.b
-            self._order = np.argsort(all_keys, kind="stable")
-            self._keys = all_keys[self._order]
+            # the new keys (sorted, none present) go in where they belong: the same sorted index as sorting
+            # every key again, without the sort
+            at = np.searchsorted(self._keys, keys)
+            first = self.a.size - keys.size
+            self._keys = np.insert(self._keys, at, keys)
+            self._order = np.insert(self._order, at, np.arange(first, self.a.size, dtype=self._order.dtype))
             idx = self.edge_index(i, j)
         return idx
 

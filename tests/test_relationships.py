@@ -203,3 +203,23 @@ def test_statutory_engagement_grows_partners_managerial_ties():
     absent = small("inspire", run__burn_in=12, statutory__engagement=0.0)
     a, b = per_seed(engaged, fn, charity_cls=Willing), per_seed(absent, fn, charity_cls=Willing)
     assert greater(a, b) < ALPHA
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29)), max_size=12), max_size=8))
+def test_ties_added_in_batches_are_found_as_after_sorting_every_key(batches):
+    network = net(30)
+    for batch in batches:
+        if batch:
+            i, j = np.array(batch).T
+            network.ensure(i, j)
+    keys = network.a * network.n + network.b
+    np.testing.assert_array_equal(network._order, np.argsort(keys, kind="stable"))
+    np.testing.assert_array_equal(network._keys, np.sort(keys))
+    every = np.arange(30)
+    i, j = np.repeat(every, 30), np.tile(every, 30)
+    found = network.edge_index(i, j)
+    pairs = {(min(a, b), max(a, b)) for batch in batches for a, b in batch if a != b}
+    assert {(min(a, b), max(a, b)) for a, b, k in zip(i, j, found) if k >= 0} == pairs
+    hit = found >= 0
+    np.testing.assert_array_equal(np.minimum(network.a, network.b)[found[hit]], np.minimum(i, j)[hit])
