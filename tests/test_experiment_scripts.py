@@ -29,3 +29,15 @@ def test_zero_seeds_is_refused_in_one_line(script, tmp_path):
     assert len(lines) == 1 and "--seeds" in lines[0], out.stderr
     assert "Traceback" not in out.stderr and out.stdout == ""
     assert {p: p.stat().st_mtime_ns for p in (ROOT / "docs").rglob("*") if p.is_file()} == docs
+
+
+def test_the_flexibility_decomposition_runs_and_prints_every_condition_and_context(tmp_path):
+    out = subprocess.run([sys.executable, str(ROOT / "experiments" / "flexibility.py"), "--seeds", "2", "--months", "24",
+                          "--workers", "2"], capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    rows = [line.split() for line in out.stdout.splitlines()]
+    for condition in ("as is", "standardised monitoring", "no signposting"):
+        for context in ("baseline", "double_region", "golden_key"):
+            row = next(r for r in rows if " ".join(r).startswith(f"{condition} {context} "))
+            assert len(row) == len(condition.split()) + 1 + 4 * 3  # four metrics, each a mean and its interval
+    assert "36 runs" in out.stdout
