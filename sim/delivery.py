@@ -82,7 +82,7 @@ def assign_contracts(model: PartnershipModel) -> None:
     cell = place.astype(np.int64) * 256 + cl.need_bits[free_rows]
     draw, worker = cl.referral_draw[free_rows], cl.provider[free_rows]
     # positions in that order, grouped: a contract looks only at the clients it may take, those without a
-    # worker in its lot's places and those whose worker delivers it (``delivers`` holds for both, so is not asked)
+    # worker in its lot's places and those whose worker delivers it (a worker carries on under the contract)
     n_loc = model.sector.presence.shape[1]
     no_worker = _Runs(place, n_loc, (worker < 0).nonzero()[0])
     by_worker = _Runs(worker, model.sector.n, (worker >= 0).nonzero()[0])
@@ -97,7 +97,7 @@ def assign_contracts(model: PartnershipModel) -> None:
         reach = sc.statutory.referral_rate * engagement_of(model, contract.commissioner) + sc.statutory.self_referral
         if reach not in referred:
             referred[reach] = draw < reach
-        wanted = wanted_by(contract)[0]
+        wanted = wanted_by(contract)
         at = np.concatenate([no_worker.of(contract.lot), by_worker.of(contract.delivering)])
         at = at[waiting[at] & wanted[cell[at]] & referred[reach][at]]
         at.sort(kind="stable")  # in the random order, as over all clients (merges the groups' increasing runs)
@@ -140,15 +140,15 @@ def served_here(sector, members) -> np.ndarray:
 
 
 def _wanted_cells(model: PartnershipModel):
-    """For a contract, ``(wanted, delivers)``: whom statutory partners may refer into it.
+    """For a contract, the (place, need mask) cells statutory partners may refer into it, flat.
 
-    ``wanted`` is flat over (place, need mask): the place is in the lot and
-    one of the needs is the commissioner's and served there by a delivering
-    partner (:func:`served_here`); ``delivers`` is over charities plus a last
-    slot for "no worker yet". Both are remembered by partners (and which of
-    them operate), lot and domains while the sector's presence and
-    specialisms are unchanged (most contracts keep them for months); those
-    no contract asked for this month are dropped.
+    A cell is wanted when the place is in the lot and one of the needs is the
+    commissioner's and served there by a delivering partner
+    (:func:`served_here`); whose worker may carry on under the contract is
+    settled by :func:`assign_contracts`' grouping. Tables are remembered by
+    partners (and which of them operate), lot and domains while the sector's
+    presence and specialisms are unchanged (most contracts keep them for
+    months); those no contract asked for this month are dropped.
     """
     s, cache = model.sector, model.cache
     key = (_sector_inputs(model), s.specialism_bits.tobytes())
@@ -158,7 +158,7 @@ def _wanted_cells(model: PartnershipModel):
     n_loc = s.presence.shape[1]
     masks = np.arange(256, dtype=np.uint8)
 
-    def wanted(contract) -> tuple[np.ndarray, np.ndarray]:
+    def wanted(contract) -> np.ndarray:
         delivering = contract.delivering
         domain_bits = contract.commissioner.domain_bits
         k = (tuple(delivering), s.alive[delivering].tobytes(), contract.lot.tobytes(), domain_bits)
@@ -168,10 +168,7 @@ def _wanted_cells(model: PartnershipModel):
         if found is None:
             table = np.zeros((n_loc, 256), dtype=bool)
             table[contract.lot] = (masks[None, :] & domain_bits & served_here(s, delivering)[contract.lot, None]) != 0
-            delivers = np.zeros(s.n + 1, dtype=bool)
-            delivers[delivering] = True
-            delivers[-1] = True
-            found = (table.ravel(), delivers)
+            found = table.ravel()
         kept[k] = found
         return found
     return wanted

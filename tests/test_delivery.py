@@ -325,8 +325,7 @@ def test_remembered_provider_and_referral_tables_match_tables_built_afresh_month
             np.testing.assert_array_equal(getattr(remembered, name), getattr(fresh, name), err_msg=name)
         wanted = delivery._wanted_cells(model)
         for contract in model.contracts.values():
-            for got, expected in zip(wanted(contract), _fresh_wanted(model, contract)):
-                np.testing.assert_array_equal(got, expected)
+            np.testing.assert_array_equal(wanted(contract), _fresh_wanted(model, contract))
     assert closures_seen >= 3  # the case the tables' memory must get right
 
 
@@ -345,8 +344,7 @@ def test_a_closure_rebuilds_only_the_rows_of_contracts_the_charity_delivered(sma
     partner = next(m for m in contract.delivering if m != contract.holder.lead)
     model.sector.alive[partner] = False  # the partner stops operating (its membership is not yet updated)
     model.counters["exits"] += 1
-    for got, expected in zip(delivery._wanted_cells(model)(contract), _fresh_wanted(model, contract)):
-        np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(delivery._wanted_cells(model)(contract), _fresh_wanted(model, contract))
     again = delivery.provider_tables(model)
     assert again.blocks[contract.cid] is not after[contract.cid]
     assert partner not in again.blocks[contract.cid].delivering
