@@ -412,6 +412,8 @@ def score_bids(model: PartnershipModel, lot: Lot, bids: list[Bid], previous: Con
     best: Bid | None = None
     required_hours = lot.caseload * model.mean_needs * model.scenario.clients.hours_per_need
     price_w = 0.0 if lot.commissioner.grant else c.price_weight
+    if not bids:
+        return None
     serving = lot_providers(model, lot)  # who serves the lot's clients now, the same for every bid
     for bid in bids:
         bid.eligible, loc, dom = eligible(model, lot, bid.members)
