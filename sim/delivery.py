@@ -782,8 +782,14 @@ def serve(model: PartnershipModel) -> None:
     rows, doms, tgt = rows[keep], doms[keep], tgt[keep]
     co_located = model.partnerships.co_located_mask(referral_to.shape[0])
     frontline = model.network.strength(provider[rows], tgt, "frontline")
-    # workers refer to partners they know (informal introductions); a full frontline tie always
+    # workers refer to partners they know (informal introductions); a full frontline tie always. A partner
+    # brought in for a gap in these clients' needs is the partnership's route for them: its workers always ask
     aware = sc.clients.referral_awareness
+    routes = model.partnerships.referral_routes(s.n)
+    if routes.size:
+        key = pship[rows] * s.n + tgt
+        routed = routes[np.minimum(np.searchsorted(routes, key), routes.size - 1)] == key
+        aware = np.where(routed, 1.0, aware)
     asked = rng.random(rows.size) < aware + (1.0 - aware) * frontline
     rows, doms, tgt, frontline = rows[asked], doms[asked], tgt[asked], frontline[asked]
     p_ok = referral_success(sc.clients.referral_base, sc.clients.referral_tie_effect, sc.clients.referral_co_location,

@@ -379,12 +379,16 @@ def _fill_gap(model: PartnershipModel, contract, p, needs: np.ndarray | None = N
     if j is None:
         return
     p.add_member(j)
+    p.routes.add(j)  # brought in for these clients' needs: the lead makes it the route for them
     scale = len(contract.shares) / (len(contract.shares) + 1)
     for m in contract.shares:
         contract.shares[m] *= scale
     contract.shares[j] = total * (1.0 - scale)
     a, b = model.network.pairs_within(np.asarray(p.members))
     model.network.add_contact(a, b, managerial=sc.relationships.managerial_growth)
+    # the newcomer's staff meet the members' at an induction, as the founders' did (form_partnership)
+    others = np.asarray([m for m in p.members if m != j], dtype=np.int64)
+    model.network.add_contact(np.full(others.size, j, dtype=np.int64), others, frontline=sc.relationships.training_boost)
     model.counters["reorganisations"] += 1
 
 

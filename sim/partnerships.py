@@ -43,6 +43,8 @@ class Partnership:
     standard_monitoring: bool = False
     joint_training_months: int = 0
     joint_service: tuple[int, int] | None = None  # (locality, domain) of an unfunded collaboration
+    #: members brought in for a gap in the clients' needs: the partnership's workers refer those needs to them
+    routes: set[int] = field(default_factory=set)
     contracts: list[Contract] = field(default_factory=list)
     active: bool = True
 
@@ -182,6 +184,12 @@ class PartnershipBook:
     def joint_services(self) -> list[tuple[int, int]]:
         """(locality, domain) of each running unfunded joint service."""
         return [p.joint_service for p in self._active() if p.is_group and p.joint_service is not None]
+
+    def referral_routes(self, n_charities: int) -> np.ndarray:
+        """Sorted keys ``pid * n_charities + member`` of the members each active partnership brought in for a
+        gap (:func:`sim.partnering._fill_gap`) and still has: its workers refer those needs to them."""
+        keys = [p.pid * n_charities + m for p in self._active() for m in p.routes if m in p.members]
+        return np.sort(np.asarray(keys, dtype=np.int64))
 
     def co_located_mask(self, size: int) -> np.ndarray:
         """Indexed by partnership id: whether the partnership is active and co-located."""

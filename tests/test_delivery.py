@@ -303,6 +303,26 @@ def test_a_moved_client_whose_record_follows_keeps_engagement_even_with_a_new_wo
     assert np.array_equal(cl.engagement[new_worker], engagement[new_worker])
 
 
+def test_workers_always_refer_to_a_partner_brought_in_for_their_clients_needs(small_scenario):
+    """A partner a flexible partnership brought in for a gap (``Partnership.routes``) is asked for every
+    referral of that need; another partner only by chance (``clients.referral_awareness``) or a frontline tie."""
+    import copy
+
+    sc = small_scenario("inspire", run__burn_in=6, clients__referral_awareness=0.0)
+    model = sim.PartnershipModel(sc, seed=3, charity_cls=Willing)
+    model.run_for(2)
+    held = [p for p in model.partnerships if p.contracts and len(p.members) >= 2]
+    assert held
+    asked = {}
+    for routed in (False, True):
+        twin = copy.deepcopy(model)  # the same state and random stream, with or without the routes
+        for p in twin.partnerships:
+            p.routes = set(p.members) if routed and p.pid in {q.pid for q in held} else set()
+        delivery.serve(twin)
+        asked[routed] = twin.month_stats["referrals"]
+    assert asked[True] > asked[False]
+
+
 def _fresh_wanted(model, contract):
     """``_wanted_cells``' answer for ``contract`` computed with nothing remembered."""
     saved = {k: model.cache.pop(k) for k in ("wanted", "wanted_key") if k in model.cache}

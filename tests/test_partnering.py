@@ -67,7 +67,15 @@ def _close_a_partner(flexible: bool, small_scenario):
         before = dict(contract.shares)
         reorganised = model.counters["reorganisations"]
         s.reserves[lost] = -1e12
+        contacts, add = [], model.network.add_contact  # the month's joint work, as recorded
+
+        def record(i, j, managerial=0.0, frontline=0.0, _add=add, _out=contacts):
+            _out.append((np.atleast_1d(i), np.atleast_1d(j), np.broadcast_to(frontline, np.shape(np.atleast_1d(i)))))
+            _add(i, j, managerial=managerial, frontline=frontline)
+
+        model.network.add_contact = record
         model.step()
+        model.contacts = contacts
         assert not s.alive[lost]
         cases.append((model, contract, before, lost, model.counters["reorganisations"] - reorganised))
     assert len(cases) >= 2
@@ -90,6 +98,11 @@ def test_flexible_funder_lets_a_partnership_replace_a_lost_partner(small_scenari
             clients_need = partnering.contract_place_needs(model, [contract.cid])[contract.cid].sum(axis=0) > 0
             assert (gap & (clients_need | contract.domains)).any(), "it fills a need of the contract no member served"
             assert contract.shares[new] > 0
+            # the newcomer is the partnership's route for the gap, and its staff met the members' at an induction
+            assert new in contract.holder.routes
+            inducted = {int(b if a == new else a) for i, j, f in model.contacts for a, b, x in zip(i, j, f)
+                        if new in (a, b) and x == model.scenario.relationships.training_boost}
+            assert set(others) <= inducted
     assert replaced > 0
 
 

@@ -249,15 +249,7 @@ def holds(low: pd.DataFrame, high: pd.DataFrame, metric: str, direction: int, al
 #: Report directions the model does not show in two of the three contexts, with the measured reason (the ODD,
 #: section 7.10, says the same): shown as open in the atlas, expected failures in ``tests/causal/test_levers.py``
 #: (they pass again when the direction holds), never dropped.
-OPEN_DIRECTIONS: dict[tuple[str, str], str] = {
-    ("commissioning.flexible", "joined_up_share"):
-        "what a partner brought in adds is mostly taken back by what it costs: coordination and, under "
-        "per-partner monitoring, duplicated returns, out of the same money, while a newcomer none of the "
-        "workers knows is referred few clients at first; needs met even fall a little in some contexts. With one "
-        "standard monitoring system the gain shows in the baseline region only, and turning signposting off "
-        "reveals none, so local provision is not what stands in for the newcomer "
-        "(experiments/flexibility.py measures each)",
-}
+OPEN_DIRECTIONS: dict[tuple[str, str], str] = {}
 
 #: Why a lever may show no effect on the headline metrics in these contexts (the ODD says the same).
 NO_EFFECT_REASONS: dict[str, str] = {
