@@ -3,8 +3,11 @@ the lever atlas's contexts, as the model stands and with one part of the chain c
 
     .venv/bin/python experiments/flexibility.py [--seeds 24] [--months 60] [--workers 2]
 
-The lever atlas (docs/levers.md) records flexibility's report direction on
-joined-up support as open. This script measures why, by running
+Flexibility's gain on joined-up support is small against the spread between
+runs (the atlas runs it on 24 paired seeds). A partner it lets in is
+inducted and made the route for the needs it was brought in for (ODD 7.3,
+7.5), but it costs coordination and, under per-partner monitoring,
+duplicated returns, out of the same money. This script runs
 ``commissioning.flexible`` False -> True on paired seeds (the atlas's seeds,
 window and contexts) under each *condition*:
 

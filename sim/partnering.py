@@ -40,22 +40,29 @@ def form_partnership(model: PartnershipModel, members: list[int], lead: int, com
     from .tendering import form_of
 
     sc = model.scenario
-    co_located = commissioned and sc.partnership.co_location and len(members) >= 2
     form = form_of(model, members, lead, commissioned)
     p = Partnership(
         pid=model.next_id("partnership"), members=list(members), lead=lead, form=form, formed=model.month,
-        co_located=co_located,
-        shared_case_management=commissioned and sc.partnership.shared_case_management,
-        standard_monitoring=sc.commissioning.monitoring == "standardised",
-        joint_training_months=sc.partnership.joint_training_months if commissioned else 0,
-        joint_service=joint_service,
+        standard_monitoring=sc.commissioning.monitoring == "standardised", joint_service=joint_service,
     )
+    if commissioned:
+        commissioned_practice(model, p)
     model.partnerships.add(p)
     if len(members) >= 2:
         a, b = model.network.pairs_within(np.asarray(members))
         model.network.add_contact(a, b, managerial=sc.relationships.managerial_growth,
                                   frontline=sc.relationships.training_boost)
     return p
+
+
+def commissioned_practice(model: PartnershipModel, p: Partnership) -> None:
+    """The ways of working the scenario sets for a partnership that holds a contract: one site (two or more
+    members), a shared case-management system and joint training. A partnership formed for a contract starts
+    with them; an informal one takes them on when it wins its first contract (:func:`sim.tendering.award`)."""
+    sc = model.scenario.partnership
+    p.co_located = sc.co_location and len(p.members) >= 2
+    p.shared_case_management = sc.shared_case_management
+    p.joint_training_months = sc.joint_training_months
 
 
 def search(model: PartnershipModel) -> None:

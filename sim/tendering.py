@@ -279,7 +279,10 @@ def tender(model: PartnershipModel, commissioner: Commissioner, lot_index: int, 
             return won
     bids = collect_bids(model, lot, incumbent, previous)
     if score_bids(model, lot, bids, previous) is None:
-        return None
+        bid = negotiate(model, lot, bids)
+        if bid is None:
+            return None
+        return award(model, lot, bid, previous, split_caseload(model, lot, bid, previous))
     # the best eligible bid wins, unless partners' withdrawals at the award leave it unable to reach the
     # lot's places; then the next (ties keep the order the bids were made in). If every bid is left so,
     # the best is awarded as it stands: the commissioner still places the service.
@@ -290,6 +293,21 @@ def tender(model: PartnershipModel, commissioner: Commissioner, lot_index: int, 
             return award(model, lot, bid, previous, shares)
         best = best or (bid, shares)
     return award(model, lot, best[0], previous, best[1])
+
+
+def negotiate(model: PartnershipModel, lot: Lot, bids: list[Bid]) -> Bid | None:
+    """When no bid is eligible, the commissioner negotiates with the bid that comes nearest: the one that
+    covers most of the lot's places among those covering at least half of them and half its funded needs
+    (and that are partnerships where one is required). It is awarded the lot as it stands, as a bid slimmed by
+    withdrawals is (:func:`tender`): the commissioner still places the service where it can. None if no bid
+    comes near (then the lot is tendered again later)."""
+    best, best_loc = None, -1.0
+    for bid in bids:
+        loc, dom = coverage(model, bid.members, lot.places, lot.domains)
+        if loc >= 0.5 and dom >= 0.5 and (len(bid.members) >= 2 or not lot.commissioner.partnership_required) \
+                and loc * dom > best_loc:
+            best, best_loc = bid, loc * dom
+    return best
 
 
 def delivers_in_places(model: PartnershipModel, lot: Lot, members: list[int]) -> bool:
@@ -533,7 +551,7 @@ def award(model: PartnershipModel, lot: Lot, bid: Bid, previous: Contract | None
           shares: dict[int, float] | None = None) -> Contract:
     """Give the contract to the winning bid; members who cannot carry their part of the work drop out
     (``shares``: :func:`split_caseload`'s answer, when the caller has it already)."""
-    from .partnering import form_partnership
+    from .partnering import commissioned_practice, form_partnership
     from .partnerships import Contract
 
     s = model.sector
@@ -551,6 +569,8 @@ def award(model: PartnershipModel, lot: Lot, bid: Bid, previous: Contract | None
         if holder.form == "informal" or holder.form == "single":
             holder.form = form_of(model, list(shares), bid.lead, commissioned=True)
             holder.joint_service = None
+        if not holder.contracts:  # an informal partnership takes on the commissioned ways of working
+            commissioned_practice(model, holder)
         holder.lead = bid.lead
     served = model.clients.contract == previous.cid if previous is not None else None
     if previous is not None:

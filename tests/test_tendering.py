@@ -375,3 +375,55 @@ def test_award_passes_over_a_bid_left_unable_to_reach_the_lot(small_scenario, mo
         b.partnership = None
     won = tendering.tender(model, lot.commissioner, lot.index, None)
     assert won is not None and won.holder.lead == contract.holder.lead  # the best, as it stands
+
+
+def test_with_no_eligible_bid_the_commissioner_negotiates_with_the_nearest(small_scenario, monkeypatch):
+    """No bid reaches ``min_coverage`` of the lot's places: the bid covering most of them, among those covering
+    at least half its places and half its funded needs, is awarded the lot as it stands; a lot no bid comes
+    near to is left for a later tender."""
+    sc = small_scenario("family_alliance", run__months=3)
+    model = sim.PartnershipModel(sc, seed=4)
+    model.run_for(2)
+    contract = next(iter(model.contracts.values()))
+    lot = tendering.offer(model, contract.commissioner, contract.lot_index, contract)
+    s = model.sector
+    cover = lambda ms: tendering.coverage(model, ms, lot.places, lot.domains)  # noqa: E731
+    # two bids built from the charities serving the lot's needs, each stopped below the commissioner's rule
+    serving = [int(m) for m in np.flatnonzero(s.alive & s.specialisms[:, lot.domains].any(axis=1))
+               if s.presence[m, lot.places].any()]
+    serving.sort(key=lambda m: -int(s.presence[m, lot.places].sum()))
+    near, far = [], [serving[-1]]
+    for m in serving:
+        if cover(near + [m])[0] >= sc.commissioning.min_coverage:
+            break
+        near.append(m)
+    assert cover(near)[0] >= 0.5 and len(near) >= 2 and cover(far)[0] < 0.5
+    bids = [tendering.Bid(far, far[0]), tendering.Bid(near, near[0])]
+    monkeypatch.setattr(tendering, "collect_bids", lambda *a: bids)
+    won = tendering.tender(model, lot.commissioner, lot.index, None)
+    assert won is not None and set(won.holder.members) <= set(near) and won.holder.lead == near[0]
+    assert not any(b.eligible for b in bids)
+    monkeypatch.setattr(tendering, "collect_bids", lambda *a: [tendering.Bid(far, far[0])])
+    assert tendering.tender(model, lot.commissioner, lot.index, None) is None
+
+
+def test_an_informal_partnership_that_wins_a_contract_works_as_the_scenario_says(small_scenario):
+    """Shared records, one site and joint training are the scenario's ways of working for a partnership
+    that holds a contract, whether it was formed for the contract or was informal before it won."""
+    sc = small_scenario("baseline", run__months=36, commissioning__contract_months=12,
+                        partnership__shared_case_management=True, partnership__co_location=True,
+                        partnership__joint_training_months=6)
+    held, was_informal = 0, 0
+    for seed in sim.replication_seeds(sc, 6):
+        model = sim.PartnershipModel(sc, seed=seed)
+        informal = set()
+        for _ in range(sc.run.burn_in + sc.run.months):
+            informal |= {p.pid for p in model.partnerships if p.informal}
+            model.step()
+            for p in model.partnerships:
+                if p.contracts:
+                    held += 1
+                    was_informal += p.pid in informal
+                    assert p.shared_case_management and p.joint_training_months == 6
+                    assert p.co_located or len(p.members) < 2
+    assert held > 0 and was_informal > 0, "some contracts are won by partnerships that were informal"
