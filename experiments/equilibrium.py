@@ -25,11 +25,12 @@ def main() -> None:
         ap.exit(2, "equilibrium: --seeds must be at least 1\n")
     sc = sim.load_scenario("baseline", {"run.months": 60, "demand.growth": 0.0, "funding.change": 0.0})
     frames = [sim.run(sc, s).monthly for s in sim.replication_seeds(sc, args.seeds)]
+    # the test's measure: the early mean against the late one, as a share of the late one (signed: + is a rise)
     print(f"{'metric':20s} {'months 1-12':>14s} {'months 49-60':>14s} {'change':>8s}")
     for m in WATCHED:
         early = np.mean([f.loc[f["month"].between(1, 12), m].mean() for f in frames])
         late = np.mean([f.loc[f["month"].between(49, 60), m].mean() for f in frames])
-        print(f"{m:20s} {early:14.4g} {late:14.4g} {100 * (early - late) / late:+7.2f}%")
+        print(f"{m:20s} {early:14.4g} {late:14.4g} {100 * (late - early) / late:+7.2f}%")
 
 
 if __name__ == "__main__":
