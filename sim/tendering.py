@@ -115,12 +115,15 @@ def coverage(model: PartnershipModel, members: list[int], lot: np.ndarray, domai
     return float(loc), float(dom)
 
 
-def eligible(model: PartnershipModel, lot: Lot, members: list[int]) -> tuple[bool, float, float]:
+def eligible(model: PartnershipModel, lot: Lot, members: list[int],
+             places: float | None = None) -> tuple[bool, float, float]:
     """Whether ``members`` may hold the lot (the commissioner's rule for a bid, and for a roll-over):
-    they cover ``commissioning.min_coverage`` of its places and half its funded needs, and are a
-    partnership if the commissioner requires one. Returns (eligible, place coverage, need coverage)."""
+    they cover ``commissioning.min_coverage`` of its places (``places`` instead, if given) and half its
+    funded needs, and are a partnership if the commissioner requires one. Returns (eligible, place coverage,
+    need coverage)."""
     loc, dom = coverage(model, members, lot.places, lot.domains)
-    ok = loc >= model.scenario.commissioning.min_coverage and dom >= 0.5 and (
+    need = model.scenario.commissioning.min_coverage if places is None else places
+    ok = loc >= need and dom >= 0.5 and (
         len(members) >= 2 or not lot.commissioner.partnership_required)
     return ok, loc, dom
 
@@ -280,9 +283,7 @@ def tender(model: PartnershipModel, commissioner: Commissioner, lot_index: int, 
     bids = collect_bids(model, lot, incumbent, previous)
     if score_bids(model, lot, bids, previous) is None:
         bid = negotiate(model, lot, bids)
-        if bid is None:
-            return None
-        return award(model, lot, bid, previous, split_caseload(model, lot, bid, previous))
+        return None if bid is None else award(model, lot, bid, previous)
     # the best eligible bid wins, unless partners' withdrawals at the award leave it unable to reach the
     # lot's places; then the next (ties keep the order the bids were made in). If every bid is left so,
     # the best is awarded as it stands: the commissioner still places the service.
@@ -296,17 +297,16 @@ def tender(model: PartnershipModel, commissioner: Commissioner, lot_index: int, 
 
 
 def negotiate(model: PartnershipModel, lot: Lot, bids: list[Bid]) -> Bid | None:
-    """When no bid is eligible, the commissioner negotiates with the bid that comes nearest: the one that
-    covers most of the lot's places among those covering at least half of them and half its funded needs
-    (and that are partnerships where one is required). It is awarded the lot as it stands, as a bid slimmed by
-    withdrawals is (:func:`tender`): the commissioner still places the service where it can. None if no bid
-    comes near (then the lot is tendered again later)."""
-    best, best_loc = None, -1.0
+    """When no bid is eligible, the commissioner negotiates with the bid that comes nearest: among the bids
+    the commissioner's rule would take at half the lot's places (:func:`eligible`), the one with the largest
+    place coverage times need coverage (the first made, on a tie). It is awarded the lot as it stands, as a
+    bid slimmed by withdrawals is (:func:`tender`): the commissioner still places the service where it can.
+    None if no bid comes near (then the lot is tendered again later)."""
+    best, best_cover = None, -1.0
     for bid in bids:
-        loc, dom = coverage(model, bid.members, lot.places, lot.domains)
-        if loc >= 0.5 and dom >= 0.5 and (len(bid.members) >= 2 or not lot.commissioner.partnership_required) \
-                and loc * dom > best_loc:
-            best, best_loc = bid, loc * dom
+        near, loc, dom = eligible(model, lot, bid.members, places=0.5)
+        if near and loc * dom > best_cover:
+            best, best_cover = bid, loc * dom
     return best
 
 
