@@ -105,11 +105,18 @@ class ClientPopulation:
         )
         # several needs at once: a count, then distinct domains weighted by prevalence
         counts = rng.choice(np.arange(1, self._count_p.size + 1), size=n, p=self._count_p)
-        keys = rng.random((n, self.n_domains)) ** (1.0 / self._domain_p)  # weighted sampling without replacement
-        order = np.argsort(-keys, axis=1)
-        rank = np.empty_like(order)
-        rank[np.arange(n)[:, None], order] = np.arange(self.n_domains)  # each domain's place in its row's order
-        needs = rank < counts[:, None]
+        # weighted sampling without replacement: each row's ``count`` largest keys ``u ** (1 / p)``
+        u = rng.random((n, self.n_domains))
+        if (self._domain_p > 0).all():  # the same order from log(u) / p (monotone), cheaper than a power
+            keys = np.log(u) / self._domain_p  # distinct keys within a row: its count-th largest is a threshold
+            ranked = np.sort(keys, axis=1)
+            needs = keys >= ranked[np.arange(n), self.n_domains - np.minimum(counts, self.n_domains)][:, None]
+        else:  # a domain no client has: keys of 0 that tie, ranked by position as before
+            keys = u ** (1.0 / self._domain_p)
+            order = np.argsort(-keys, axis=1)
+            rank = np.empty_like(order)
+            rank[np.arange(n)[:, None], order] = np.arange(self.n_domains)  # each domain's place in its row
+            needs = rank < counts[:, None]
         spell = np.maximum(1, rng.geometric(1.0 / d.spell_months, n)).astype(np.int16)
         months = (rng.integers(0, spell) if started else np.zeros(n)).astype(np.int16)
         new = {
@@ -229,6 +236,8 @@ POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.int8)
 
 def needs_mask(needs: np.ndarray) -> np.ndarray:
     """Bit mask of a (n, domains) boolean need matrix (bit d set = need in domain d)."""
+    if needs.shape[1] <= 8:  # one byte a row, bit d = column d
+        return np.packbits(needs, axis=1, bitorder="little").reshape(-1)
     return (needs.astype(np.uint8) << np.arange(needs.shape[1], dtype=np.uint8)).sum(axis=1, dtype=np.uint8)
 
 

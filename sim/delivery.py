@@ -225,6 +225,9 @@ def assign_providers(model: PartnershipModel) -> None:
 #: no client rows
 _NO_ROWS = np.zeros(0, dtype=np.int64)
 
+#: :attr:`ProviderTables.referral_to` has a row for each partnership id up to a multiple of this many
+_PARTNERSHIP_BLOCK = 256
+
 
 def continuity_decided(model: PartnershipModel) -> np.ndarray:
     """Rows of the clients who moved this month (transfer or release) and whose restart, or not, is decided."""
@@ -377,8 +380,9 @@ class ProviderTables:
         cumulative: matching cumulative shares of the contract's money, so clients are spread
             over partners in proportion to what each is paid.
         partnership_of_contract: holder partnership id of each contract id.
-        referral_to: (partnerships, localities, domains) the partner a need is referred to in each
-            place, -1 none.
+        referral_to: (partnership ids, localities, domains) the partner a need is referred to in each
+            place, -1 none (ids rounded up to a block of :data:`_PARTNERSHIP_BLOCK`).
+        rows: each partnership's row of ``referral_to``, by id.
 
     ``blocks`` maps a contract id to its :class:`ContractBlock`; blocks whose
     inputs have not changed are reused from ``previous`` tables built on the
@@ -412,8 +416,7 @@ class ProviderTables:
             self.members = np.full((n_c, n_l, k), -1, dtype=np.int64)
             self.cumulative = np.ones((n_c, n_l, k))
             self.partnership_of_contract = np.full(n_c, -1, dtype=np.int64)
-        self.referral_to = np.full((model.max_partnership_id() + 1, *s.presence.shape[1:], s.specialisms.shape[1]), -1,
-                                   dtype=np.int64)
+        rows: dict[int, np.ndarray] = {}  # each partnership's referral row (laid into ``referral_to`` below)
         self.blocks: dict[int, ContractBlock] = {}
         self._slots: tuple[np.ndarray, np.ndarray] | None = None  # see _by_slot
         self._fitting: tuple[bytes, np.ndarray, np.ndarray] | None = None  # see _fitting_tables
@@ -426,7 +429,7 @@ class ProviderTables:
             elif reuse:  # same block: its rows are already in place
                 self.blocks[contract.cid] = block
                 if block.delivering.size:
-                    self.referral_to[contract.holder.pid] = block.referral
+                    rows[contract.holder.pid] = block.referral
                 continue
             self.blocks[contract.cid] = block
             if reuse:
@@ -438,14 +441,41 @@ class ProviderTables:
             self.cumulative[contract.cid, contract.lot, :d] = block.cumulative
             self.partnership_of_contract[contract.cid] = contract.holder.pid
             # partners take referrals for the contract's needs and, from their own funds, for their other specialisms
-            self.referral_to[contract.holder.pid] = block.referral
+            rows[contract.holder.pid] = block.referral
         self.informal: dict[tuple[int, ...], np.ndarray] = {}  # referral row by members, reused like the blocks
         for pid, members in informal_now:
             row = informal.get(members)
             if row is None:
                 row = referral_row(s, np.asarray(members))
             self.informal[members] = row
-            self.referral_to[pid] = row
+            rows[pid] = row
+        self._lay_referrals(model, rows, previous)
+
+    def _lay_referrals(self, model: PartnershipModel, rows: dict[int, np.ndarray],
+                       previous: ProviderTables | None) -> None:
+        """``referral_to`` from each partnership's row: the previous tables' where no row changed (rows are
+        shared, never written to, so an unchanged row is the same object), else those rows rewritten.
+        Its length is the partnership ids rounded up to a block of :data:`_PARTNERSHIP_BLOCK` (rows of no
+        partnership read -1), so a new partnership rarely changes its shape."""
+        s = model.sector
+        n_rows = (model.max_partnership_id() // _PARTNERSHIP_BLOCK + 1) * _PARTNERSHIP_BLOCK
+        shape = (n_rows, *s.presence.shape[1:], s.specialisms.shape[1])
+        self.rows = rows
+        if previous is None or previous.referral_to.shape != shape:
+            self.referral_to = np.full(shape, -1, dtype=np.int64)
+            for pid, row in rows.items():
+                self.referral_to[pid] = row
+            return
+        before = previous.rows
+        changed = [pid for pid, row in rows.items() if before.get(pid) is not row]
+        gone = [pid for pid in before if pid not in rows]
+        if not changed and not gone:
+            self.referral_to = previous.referral_to
+            return
+        self.referral_to = previous.referral_to.copy()
+        self.referral_to[gone] = -1
+        for pid in changed:
+            self.referral_to[pid] = rows[pid]
 
     def _clear(self, cid: int) -> None:
         """Empty a contract's rows (as a fresh table has them)."""
@@ -667,6 +697,7 @@ _DOMAINS_OF = [np.flatnonzero([(i >> d) & 1 for d in range(8)]) for i in range(2
 _DOMAIN_RUNS = np.concatenate(_DOMAINS_OF).astype(np.int64)
 _RUN_START = np.concatenate([[0], np.cumsum(POPCOUNT, dtype=np.int64)[:-1]])
 _POPCOUNT64 = POPCOUNT.astype(np.int64)  # the counts as indices, without a conversion per call
+_BIT_OF = np.left_shift(1, np.arange(8)).astype(np.uint8)  # each domain's bit in a need mask
 
 
 def unpack(bits: np.ndarray, n_domains: int) -> tuple[np.ndarray, np.ndarray]:
@@ -693,7 +724,7 @@ class NeedPairs:
 
     def __init__(self, need_bits: np.ndarray, n_domains: int):
         self.rows, self.domains = unpack(need_bits, n_domains)
-        self.bit = np.left_shift(1, self.domains).astype(need_bits.dtype)
+        self.bit = _BIT_OF[self.domains]
 
     def unpack(self, bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(row, domain) pairs of the set bits of ``bits`` (a subset of the needs), as :func:`unpack` gives them."""
@@ -767,14 +798,17 @@ def serve(model: PartnershipModel) -> None:
         cl.log_exit(changed, model.month, np.full(int(np.count_nonzero(changed)), "displacement"))
     cl.provider = provider
     ok = provider >= 0
-    pship = np.where(has_c, pship_of[np.maximum(cl.contract, 0)], model.partnerships.informal_partnership_of()[np.maximum(provider, 0)])
-    pship = np.where(ok, pship, -1)
+    # each client's partnership: its contract's, else its charity's informal one (-1 none); index -1 of a table
+    # padded with -1 reads "none" for a client with no contract or no charity
+    in_contract = np.append(pship_of, -1)[cl.contract]
+    informal = np.append(model.partnerships.informal_partnership_of(), -1)[provider]
+    pship = np.where(has_c & ok, in_contract, informal)
 
     # every mask unpacked below is a subset of the clients' needs: their pairs are laid out once
     pairs = NeedPairs(cl.need_bits, n_dom)
     # the provider meets the needs in its own specialisms; the rest may be referred
     # (bit masks are uint8 already: ``copy=False`` only guards the type, without copying)
-    direct_bits = np.where(ok, cl.need_bits & s.specialism_bits[np.maximum(provider, 0)], 0).astype(np.uint8, copy=False)
+    direct_bits = cl.need_bits & np.append(s.specialism_bits, np.uint8(0))[provider]  # none without a provider
     rest_bits = np.where(pship >= 0, cl.need_bits & ~direct_bits, 0).astype(np.uint8, copy=False)
     rows, doms = pairs.unpack(rest_bits)
     tgt = referral_to[pship[rows], cl.locality[rows], doms]  # a member who works in the client's place
@@ -813,7 +847,8 @@ def serve(model: PartnershipModel) -> None:
     # caseload's needs, less those it refers on, plus contract clients' needs referred to it
     ref_c = referred & has_c[rows]
     own = counts - np.bincount(rows[ref_c], minlength=n)
-    s.contract_hours[:] = (np.bincount(provider[ok & has_c], weights=own[ok & has_c], minlength=s.n)
+    served_c = ok & has_c
+    s.contract_hours[:] = (np.bincount(provider[served_c], weights=own[served_c], minlength=s.n)
                            + np.bincount(tgt[ref_c], minlength=s.n)) * hpn
     # a disengaged client attends less of the support offered
     attend = 1.0 - sc.clients.engagement_effect * (1.0 - cl.engagement)
@@ -906,9 +941,9 @@ def serve(model: PartnershipModel) -> None:
         transfer_needs=int(counts[moved].sum()), transfer_met=int(met_counts[moved].sum()),
     )
     # track record follows how well each charity's clients are served
-    share = np.bincount(serving, weights=met_counts[ok], minlength=s.n) / np.maximum(
-        np.bincount(serving, weights=counts[ok], minlength=s.n), 1)
-    served = np.bincount(serving, minlength=s.n) > 0
+    needs_served = np.bincount(serving, weights=counts[ok], minlength=s.n)
+    share = np.bincount(serving, weights=met_counts[ok], minlength=s.n) / np.maximum(needs_served, 1)
+    served = needs_served > 0  # every client has a need
     s.track_record[served] = 0.97 * s.track_record[served] + 0.03 * share[served]
 
 
