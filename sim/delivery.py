@@ -89,21 +89,23 @@ def assign_contracts(model: PartnershipModel) -> None:
     wanted_by = _wanted_cells(model)
     waiting = np.ones(free_rows.size, dtype=bool)  # still without a contract (marked, not compacted: same order)
     left = free_rows.size
-    referred: dict[float, np.ndarray] = {}  # by statutory reach: whose fixed draw is below it
+    open_: dict[float, np.ndarray] = {}  # by statutory reach: still waiting, and whose fixed draw is below it
     for contract in order:
         room = int(contract.spec_value / price) - int(caseload[contract.cid])
         if room <= 0 or left == 0:
             continue
         reach = sc.statutory.referral_rate * engagement_of(model, contract.commissioner) + sc.statutory.self_referral
-        if reach not in referred:
-            referred[reach] = draw < reach
+        if reach not in open_:
+            open_[reach] = waiting & (draw < reach)
         wanted = wanted_by(contract)
         at = np.concatenate([no_worker.of(contract.lot), by_worker.of(contract.delivering)])
-        at = at[waiting[at] & wanted[cell[at]] & referred[reach][at]]
+        at = at[open_[reach][at] & wanted[cell[at]]]
         at.sort(kind="stable")  # in the random order, as over all clients (merges the groups' increasing runs)
         fits = at[:room]
         cl.contract[free_rows[fits]] = contract.cid
         waiting[fits] = False
+        for still_open in open_.values():
+            still_open[fits] = False
         left -= fits.size
 
 
