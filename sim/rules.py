@@ -20,7 +20,7 @@ def defection_chance(lead_tie: float, value_change: float, under_pressure: bool,
     ``partnership.defection_*`` scenario keys.
     """
     p = base + weak_tie * (1.0 - lead_tie) + (value_cut if value_change < 0 else 0.0) + (pressure if under_pressure else 0.0)
-    return float(np.clip(p, 0.0, 0.9))
+    return float(min(max(p, 0.0), 0.9))  # plain floats: np.clip on a scalar is slow
 
 
 def bid_score(price: float, quality: float, track: float, existing: float,
@@ -36,7 +36,7 @@ def price_score(lead_band: int, size: int, noise: float, scale_discount: float,
     The weights are ``commissioning.price_scale_discount`` and ``commissioning.price_coordination_cost``.
     """
     ratio = 1.0 - scale_discount * lead_band + coordination_cost * (size - 1) + noise
-    return float(np.clip(1.5 - ratio, 0.0, 1.0))
+    return float(min(max(1.5 - ratio, 0.0), 1.0))
 
 
 def subsidy_needed(fraction: float, value: float, cost: float) -> float:
@@ -86,7 +86,7 @@ def subcontract_share(own_hours: float, need_hours: float, core_share: float) ->
     """Share of a contract's work a lead passes to partners beyond its core: what its own hours cannot cover."""
     if need_hours <= 0:
         return 0.0
-    return float(np.clip(1.0 - own_hours / need_hours, 0.0, 1.0 - core_share))
+    return float(min(max(1.0 - own_hours / need_hours, 0.0), 1.0 - core_share))
 
 
 def coordination_hours(base: float, form: str, lead: bool) -> float:
@@ -168,4 +168,4 @@ def staff_target(affordable: np.ndarray, needed: np.ndarray, reserves: np.ndarra
 
 def barrier_update(barrier: float, learning: float, relapse: float) -> float:
     """Barriers fall with learning and drift back without it; stays in [0, 1]."""
-    return float(np.clip(barrier - learning * barrier + relapse * (1.0 - barrier), 0.0, 1.0))
+    return float(min(max(barrier - learning * barrier + relapse * (1.0 - barrier), 0.0), 1.0))
