@@ -200,8 +200,11 @@ def assign_providers(model: PartnershipModel) -> None:
     if len(cl) == 0:
         return
     no_contract = cl.contract < 0
-    prov = np.maximum(cl.provider, 0)
-    keeps = (cl.provider >= 0) & s.alive[prov] & s.presence[prov, cl.locality]
+    # whether each client's charity operates where they are: one flat look-up, with a last row of False that
+    # index -1 (no charity) reads
+    n_loc = s.presence.shape[1]
+    works = np.concatenate([(s.presence & s.alive[:, None]).ravel(), np.zeros(n_loc, dtype=bool)])
+    keeps = works[cl.provider * n_loc + cl.locality]
     cl.provider = np.where(keeps, cl.provider, -1)
     waiting = (no_contract & (cl.provider < 0)).nonzero()[0]
     if waiting.size == 0:

@@ -85,23 +85,36 @@ def search(model: PartnershipModel) -> None:
         return
     unserved = unserved_needs(model)  # (localities, domains): clients in need, nobody present to serve
     informal_of = model.partnerships.informal_partnership_of()
+    by_place = _charities_by_place(model)
     for i in seekers:
         i = int(i)
         if s.knowhow[i].any() and _start_joint_service(model, i, unserved):
             continue
         if pressure[i]:
-            _join_for_survival(model, i, informal_of)
+            _join_for_survival(model, i, informal_of, by_place)
+
+
+def _charities_by_place(model: PartnershipModel) -> tuple[np.ndarray, np.ndarray]:
+    """The charities present in each place, place by place, and where each place's run starts (cached while
+    presence is unchanged)."""
+    s, cache = model.sector, model.cache
+    key = s.presence.tobytes()
+    if cache.get("by_place_key") != key:
+        where, who = s.presence.T.nonzero()  # place by place, charities in order
+        cache["by_place"] = (who, np.searchsorted(where, np.arange(s.presence.shape[1] + 1)))
+        cache["by_place_key"] = key
+    return cache["by_place"]
 
 
 def _start_joint_service(model: PartnershipModel, i: int, unserved: np.ndarray) -> bool:
     """Know-how without access meets access without know-how (Fine Cell Work and RECOOP)."""
     s = model.sector
     domains = s.knowhow[i].nonzero()[0]
-    d = int(model.rng.choice(domains))
+    d = int(domains[model.rng.integers(0, domains.size)])  # what rng.choice draws, without its overhead
     places = (unserved[:, d] & ~s.presence[i]).nonzero()[0]
     if places.size == 0:
         return False
-    loc = int(model.rng.choice(places))
+    loc = int(places[model.rng.integers(0, places.size)])
     hosts = (s.alive & s.presence[:, loc] & ~s.specialisms[:, d] & (s.volunteer_hours + s.staff_hours > 0)).nonzero()[0]
     hosts = hosts[hosts != i]
     if hosts.size == 0:
@@ -114,19 +127,22 @@ def _start_joint_service(model: PartnershipModel, i: int, unserved: np.ndarray) 
     return True
 
 
-def _join_for_survival(model: PartnershipModel, i: int, informal_of: np.ndarray) -> None:
+def _join_for_survival(model: PartnershipModel, i: int, informal_of: np.ndarray,
+                       by_place: tuple[np.ndarray, np.ndarray] | None = None) -> None:
     """Under pressure, find a partner in a shared place with other specialisms to bid with."""
     s, p = model.sector, model.scenario.partnership
     if informal_of[i] >= 0:
         return
-    # only the columns that can be set: i's places, the specialisms i lacks (the same answer, less to scan)
-    shares_place = s.presence[:, s.presence[i]].any(axis=1)
-    complementary = s.specialisms[:, ~s.specialisms[i]].any(axis=1)
+    who, start = _charities_by_place(model) if by_place is None else by_place
+    shares_place = np.zeros(s.n, dtype=bool)  # the charities present in one of i's places
+    for loc in s.presence[i].nonzero()[0]:
+        shares_place[who[start[loc]:start[loc + 1]]] = True
+    complementary = (s.specialism_bits & ~s.specialism_bits[i]) != 0  # a specialism i lacks
     cand = (s.alive & shares_place & complementary).nonzero()[0]
     cand = cand[cand != i]
     if cand.size == 0:
         return
-    j = int(model.rng.choice(cand))
+    j = int(cand[model.rng.integers(0, cand.size)])
     pid = informal_of[j]
     if pid >= 0:
         partnership = model.partnerships.by_id[pid]
