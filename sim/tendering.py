@@ -269,7 +269,7 @@ def funded_partner_hours(model: PartnershipModel, lot: Lot) -> float:
 # --------------------------------------------------------------- process
 
 def tender(model: PartnershipModel, commissioner: Commissioner, lot_index: int, previous: Contract | None) -> Contract | None:
-    """Re-tender (or first tender) one lot; returns the new contract, if a bid is awarded (:func:`negotiate`)."""
+    """Re-tender (or first tender) one lot; returns the new contract, if any bid was eligible."""
     lot = offer(model, commissioner, lot_index, previous)
     if lot.value <= 0.0 or lot.caseload <= 0:
         return None  # no contract is awarded at zero value
@@ -281,50 +281,33 @@ def tender(model: PartnershipModel, commissioner: Commissioner, lot_index: int, 
         if won is not None:
             return won
     bids = collect_bids(model, lot, incumbent, previous)
-    score_bids(model, lot, bids, previous)
+    if score_bids(model, lot, bids, previous) is None:
+        bid = negotiate(model, lot, bids)
+        return None if bid is None else award(model, lot, bid, previous)
     # the best eligible bid wins, unless partners' withdrawals at the award leave it unable to reach the
-    # lot's places; then the next (ties keep the order the bids were made in)
-    split: dict[int, dict[int, float]] = {}  # each bid's shares, by position in ``bids``
-    for i in sorted((i for i, b in enumerate(bids) if b.eligible), key=lambda i: -bids[i].score):
-        split[i] = split_caseload(model, lot, bids[i], previous)  # partners who decline count as withdrawals
-        if delivers_in_places(model, lot, list(split[i])):
-            return award(model, lot, bids[i], previous, split[i])
-    won = negotiate(model, lot, bids, previous, split)
-    return None if won is None else award(model, lot, won[0], previous, won[1])
+    # lot's places; then the next (ties keep the order the bids were made in). If every bid is left so,
+    # the best is awarded as it stands: the commissioner still places the service.
+    best = None
+    for bid in sorted((b for b in bids if b.eligible), key=lambda b: -b.score):
+        shares = split_caseload(model, lot, bid, previous)  # partners who decline count as withdrawals
+        if delivers_in_places(model, lot, list(shares)):
+            return award(model, lot, bid, previous, shares)
+        best = best or (bid, shares)
+    return award(model, lot, best[0], previous, best[1])
 
 
-def negotiate(model: PartnershipModel, lot: Lot, bids: list[Bid], previous: Contract | None = None,
-              split: dict[int, dict[int, float]] | None = None) -> tuple[Bid, dict[int, float]] | None:
-    """When no bid both meets the commissioner's rule and still reaches the lot's places after partners'
-    withdrawals, the commissioner negotiates: it takes a bid as it stands after the withdrawals
-    (:func:`split_caseload`) if the members left would meet its rule at half the lot's places
-    (:func:`eligible`). The eligible bids come first, the best score first; then the others, the one whose
-    members left cover most (place coverage times need coverage; the first made, on a tie). Returns the bid
-    and its shares, or None if no bid comes that near (then the lot is tendered again later).
-
-    ``split`` holds the shares already worked out, by the bid's position in ``bids``.
-    """
-    split = {} if split is None else split
-
-    def as_it_stands(i: int) -> tuple[bool, float]:
-        if not eligible(model, lot, bids[i].members, places=0.5)[0]:
-            return False, 0.0  # withdrawals only take members away: it cannot come nearer
-        if i not in split:
-            split[i] = split_caseload(model, lot, bids[i], previous)
-        near, loc, dom = eligible(model, lot, list(split[i]), places=0.5)
-        return near, loc * dom
-
-    for i in sorted((i for i, b in enumerate(bids) if b.eligible), key=lambda i: -bids[i].score):
-        if as_it_stands(i)[0]:
-            return bids[i], split[i]
+def negotiate(model: PartnershipModel, lot: Lot, bids: list[Bid]) -> Bid | None:
+    """When no bid is eligible, the commissioner negotiates with the bid that comes nearest: among the bids
+    the commissioner's rule would take at half the lot's places (:func:`eligible`), the one with the largest
+    place coverage times need coverage (the first made, on a tie). It is awarded the lot as it stands, as a
+    bid slimmed by withdrawals is (:func:`tender`): the commissioner still places the service where it can.
+    None if no bid comes near (then the lot is tendered again later)."""
     best, best_cover = None, -1.0
-    for i, bid in enumerate(bids):
-        if bid.eligible:
-            continue
-        near, cover = as_it_stands(i)
-        if near and cover > best_cover:
-            best, best_cover = i, cover
-    return None if best is None else (bids[best], split[best])
+    for bid in bids:
+        near, loc, dom = eligible(model, lot, bid.members, places=0.5)
+        if near and loc * dom > best_cover:
+            best, best_cover = bid, loc * dom
+    return best
 
 
 def delivers_in_places(model: PartnershipModel, lot: Lot, members: list[int]) -> bool:
