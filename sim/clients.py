@@ -112,7 +112,8 @@ class ClientPopulation:
             ranked = np.sort(keys, axis=1)
             needs = keys >= ranked[np.arange(n), self.n_domains - np.minimum(counts, self.n_domains)][:, None]
         else:  # a domain no client has: keys of 0 that tie, ranked by position as before
-            keys = u ** (1.0 / self._domain_p)
+            with np.errstate(divide="ignore"):  # a weight of 0: an infinite power, keys of 0
+                keys = u ** (1.0 / self._domain_p)
             order = np.argsort(-keys, axis=1)
             rank = np.empty_like(order)
             rank[np.arange(n)[:, None], order] = np.arange(self.n_domains)  # each domain's place in its row

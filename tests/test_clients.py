@@ -243,3 +243,29 @@ def test_release_moves_prisoners_to_the_community():
     assert rows.size == len(cl) and cl.flows.releases == len(cl)
     assert not cl.in_custody().any()
     assert np.isin(cl.locality, model.community).all()
+
+
+@pytest.mark.parametrize("weights", [None, [5, 1, 1, 1, 1, 1, 1], [1, 0, 2, 0, 1, 1, 3]])
+def test_needs_are_the_weighted_draw_without_replacement_of_the_reference_rule(weights):
+    """Each client's ``k`` needs are the ``k`` largest keys ``u ** (1 / p)`` of one uniform draw per domain
+    (weighted sampling without replacement), whichever way the largest are found (by a threshold on
+    ``log(u) / p``, or by ranking the powers where some weight is 0); ``need_bits`` is their bit mask."""
+    overrides = {} if weights is None else {"demand.domain_weights": weights}
+    n = 4000
+    cl = population(seed=11, overrides=overrides)
+    cl.arrive(n, started=True)
+    # the same draws again, read by the reference rule
+    rng = np.random.default_rng(11)
+    rng.random(n)  # custody, then the places, in the order arrive draws them
+    rng.integers(0, PRISONS.size, n)
+    rng.integers(0, COMMUNITY.size, n)
+    counts = rng.choice(np.arange(1, cl._count_p.size + 1), size=n, p=cl._count_p)
+    u = rng.random((n, len(sim.DOMAINS)))
+    with np.errstate(divide="ignore"):
+        keys = u ** (1.0 / cl._domain_p)
+    rank = np.argsort(np.argsort(-keys, axis=1, kind="stable"), axis=1)
+    expected = rank < np.minimum(counts, len(sim.DOMAINS))[:, None]
+    np.testing.assert_array_equal(cl.needs, expected)
+    assert np.array_equal(cl.need_bits, (expected * (1 << np.arange(len(sim.DOMAINS)))).sum(axis=1))
+    if weights is not None and 0 in weights:
+        assert not cl.needs[:, np.asarray(weights) == 0][counts <= np.count_nonzero(weights)].any()

@@ -312,3 +312,15 @@ def test_one_joint_service_a_place_and_need(small_scenario):
         model.run_for(6)
         cells = model.partnerships.joint_services()
         assert cells and len(cells) == len(set(cells))
+
+
+def test_the_place_by_place_index_lists_the_charities_present_in_each_place(small_scenario):
+    """Partner search finds a charity's neighbours from an index of who works where: each place's run
+    holds exactly the charities present there, in order, and follows a change of presence."""
+    model = sim.PartnershipModel(small_scenario("baseline", run__months=2), seed=3)
+    s = model.sector
+    for _ in range(2):
+        who, start = partnering._charities_by_place(model)
+        for loc in range(s.presence.shape[1]):
+            assert np.array_equal(who[start[loc]:start[loc + 1]], np.flatnonzero(s.presence[:, loc]))
+        s.presence[0] = ~s.presence[0]  # presence changes: the index is rebuilt
