@@ -83,9 +83,13 @@ def assign_contracts(model: PartnershipModel) -> None:
     draw, worker = cl.referral_draw[free_rows], cl.provider[free_rows]
     # positions in that order, grouped: a contract looks only at the clients it may take, those without a
     # worker in its lot's places and those whose worker delivers it (a worker carries on under the contract)
+    # (only clients whose fixed draw is below some contract's statutory reach can be referred at all)
     n_loc = model.sector.presence.shape[1]
-    no_worker = _Runs(place, n_loc, (worker < 0).nonzero()[0])
-    by_worker = _Runs(worker, model.sector.n, (worker >= 0).nonzero()[0])
+    reach_of = {id(c.commissioner): sc.statutory.referral_rate * engagement_of(model, c.commissioner)
+                + sc.statutory.self_referral for c in order}
+    reachable = draw < max(reach_of.values())
+    no_worker = _Runs(place, n_loc, ((worker < 0) & reachable).nonzero()[0])
+    by_worker = _Runs(worker, model.sector.n, ((worker >= 0) & reachable).nonzero()[0])
     wanted_by = _wanted_cells(model)
     waiting = np.ones(free_rows.size, dtype=bool)  # still without a contract (marked, not compacted: same order)
     left = free_rows.size
@@ -94,7 +98,7 @@ def assign_contracts(model: PartnershipModel) -> None:
         room = int(contract.spec_value / price) - int(caseload[contract.cid])
         if room <= 0 or left == 0:
             continue
-        reach = sc.statutory.referral_rate * engagement_of(model, contract.commissioner) + sc.statutory.self_referral
+        reach = reach_of[id(contract.commissioner)]
         if reach not in open_:
             open_[reach] = waiting & (draw < reach)
         wanted = wanted_by(contract)
@@ -850,10 +854,11 @@ def serve(model: PartnershipModel) -> None:
     model.month_stats.update(hours_available=float(hours.sum()))
     # the work each charity does under contracts, at the specification's hours per need: its contract
     # caseload's needs, less those it refers on, plus contract clients' needs referred to it
+    # (a referring contract client is served: only served clients have a partnership to refer through)
     ref_c = referred & has_c[rows]
-    own = counts - np.bincount(rows[ref_c], minlength=n)
     served_c = ok & has_c
-    s.contract_hours[:] = (np.bincount(provider[served_c], weights=own[served_c], minlength=s.n)
+    s.contract_hours[:] = (np.bincount(provider[served_c], weights=counts[served_c], minlength=s.n)
+                           - np.bincount(provider[rows[ref_c]], minlength=s.n)
                            + np.bincount(tgt[ref_c], minlength=s.n)) * hpn
     # a disengaged client attends less of the support offered
     attend = 1.0 - sc.clients.engagement_effect * (1.0 - cl.engagement)

@@ -168,8 +168,16 @@ class MetricView:
         net = self.model.network
         if not self.groups:
             return NAN, NAN
-        pa, pb, _ = net.pairs_within_groups([p.members for p in self.groups])
-        idx = net.edge_index(pa, pb)  # one look-up for both layers
+        # the ties' indices, remembered while the groups' members are the same and every pair has a tie (a tie,
+        # once made, keeps its index; a missing one may be made later)
+        members = tuple(tuple(p.members) for p in self.groups)
+        known = self.model.cache.get("partner_tie_index")
+        if known is not None and known[0] == members:
+            idx = known[1]
+        else:
+            pa, pb, _ = net.pairs_within_groups(members)
+            idx = net.edge_index(pa, pb)  # one look-up for both layers
+            self.model.cache["partner_tie_index"] = (members, idx) if (idx >= 0).all() else None
         return float(net.strength_at(idx, "frontline").mean()), float(net.strength_at(idx, "managerial").mean())
 
     @cached_property

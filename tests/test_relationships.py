@@ -209,17 +209,43 @@ def test_statutory_engagement_grows_partners_managerial_ties():
 @given(st.lists(st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29)), max_size=12), max_size=8))
 def test_ties_added_in_batches_are_found_as_after_sorting_every_key(batches):
     network = net(30)
+    searched = net(30)
+    searched._dense = None  # the sorted-key search a large sector uses, beside the small sector's table
     for batch in batches:
         if batch:
             i, j = np.array(batch).T
-            network.ensure(i, j)
+            np.testing.assert_array_equal(network.ensure(i, j), searched.ensure(i, j))
     keys = network.a * network.n + network.b
     np.testing.assert_array_equal(network._order, np.argsort(keys, kind="stable"))
     np.testing.assert_array_equal(network._keys, np.sort(keys))
     every = np.arange(30)
     i, j = np.repeat(every, 30), np.tile(every, 30)
     found = network.edge_index(i, j)
+    assert network._dense is not None
+    np.testing.assert_array_equal(found, searched.edge_index(i, j))
     pairs = {(min(a, b), max(a, b)) for batch in batches for a, b in batch if a != b}
     assert {(min(a, b), max(a, b)) for a, b, k in zip(i, j, found) if k >= 0} == pairs
     hit = found >= 0
     np.testing.assert_array_equal(np.minimum(network.a, network.b)[found[hit]], np.minimum(i, j)[hit])
+
+
+def test_remembered_partner_tie_indices_give_the_ties_looked_up_afresh():
+    """The metrics remember the within-partnership tie indices while the groups are unchanged: month by month,
+    the strengths they report equal a fresh look-up of every pair."""
+    from sim.outcomes import MetricView
+
+    model = sim.PartnershipModel(small("baseline", run__burn_in=0), seed=3)
+    reused = 0
+    for _ in range(30):
+        model.step()
+        remembered = model.cache.get("partner_tie_index")
+        view = MetricView(model)
+        if not view.groups:
+            continue
+        net = model.network
+        a, b, _ = net.pairs_within_groups([p.members for p in view.groups])
+        idx = net.edge_index(a, b)
+        expected = (net.strength_at(idx, "frontline").mean(), net.strength_at(idx, "managerial").mean())
+        reused += remembered is not None and remembered[0] == tuple(tuple(p.members) for p in view.groups)
+        assert view.partner_ties == pytest.approx(expected, abs=0.0)
+    assert reused > 0  # the remembered indices were used in some month
