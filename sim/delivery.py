@@ -18,6 +18,8 @@ transferred prisoners (the Prison Family Support Alliance's shared system
 
 from __future__ import annotations
 
+import functools
+
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -315,7 +317,7 @@ def draw_charities(pairs: tuple[np.ndarray, np.ndarray], slots: np.ndarray, n_pl
     room = group_room[row_place]
     room *= ((rows % n_masks)[:, None] & group_mask[row_place]) != 0  # only the masks serving one of the needs
     if room.size <= _SMALL_PRODUCT:  # cumulative along each row: a product with a triangle of ones is faster on a
-        cum = room @ np.triu(np.ones((room.shape[1], room.shape[1])))  # small table (whole numbers: exact either way)
+        cum = room @ _upper_triangle(room.shape[1])  # small table (whole numbers: exact either way)
     else:  # and a large one would start BLAS's threads, which then spin on the other core
         cum = np.cumsum(room, axis=1)
     row = (np.cumsum(seen) - 1)[key]
@@ -357,6 +359,14 @@ _UNIT_TABLE = 8_000_000
 
 #: above this many clients, they are sorted by place and need mask before the searches (cache-friendly)
 _SORT_CLIENTS = 20_000
+
+
+@functools.cache
+def _upper_triangle(width: int) -> np.ndarray:
+    """A (width, width) upper triangle of ones (read only): a row times it is the row's cumulative sum."""
+    ones = np.triu(np.ones((width, width)))
+    ones.flags.writeable = False
+    return ones
 
 
 def count_below(cum: np.ndarray, row: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -648,13 +658,17 @@ def provider_tables(model: PartnershipModel) -> ProviderTables:
 
 
 def local_provision(model: PartnershipModel) -> np.ndarray:
-    """(localities, domains): some operating charity present serves that need (cached for the month)."""
-    cache = model.cache
+    """(localities, domains): some operating charity present serves that need (looked at again each month and
+    after a closure or exit; computed again only when which charities operate, or their places or specialisms,
+    have changed)."""
+    cache, s = model.cache, model.sector
     key = (model.month, model.counters["closures"], model.counters["exits"])
     if cache.get("provision_key") != key:
-        s = model.sector
-        cache["provision"] = np.stack(
-            [s.presence[s.alive & s.specialisms[:, d]].any(axis=0) for d in range(s.specialisms.shape[1])], axis=1)
+        inputs = (s.alive.tobytes(), s.presence.tobytes(), s.specialisms.tobytes())
+        if cache.get("provision_inputs") != inputs:
+            cache["provision"] = np.stack(
+                [s.presence[s.alive & s.specialisms[:, d]].any(axis=0) for d in range(s.specialisms.shape[1])], axis=1)
+            cache["provision_inputs"] = inputs
         cache["provision_key"] = key
     return cache["provision"]
 
