@@ -286,7 +286,8 @@ def draw_charities(pairs: tuple[np.ndarray, np.ndarray], slots: np.ndarray, n_pl
     ``X = ceil(u * total)``. It is found in two steps, with whole numbers
     only (exact): the specialism mask, from a (place and need mask,
     specialism mask) table of slots, then the charity within that mask's
-    charities in the place.
+    charities in the place; or, when few charities have room, in one step
+    from a (place and need mask, charity) table of cumulative slots.
     """
     n_masks = 1 << n_domains
     out = np.full(locality.size, -1, dtype=np.int64)
@@ -296,6 +297,20 @@ def draw_charities(pairs: tuple[np.ndarray, np.ndarray], slots: np.ndarray, n_pl
         return out
     who, group = who[has_room], group[has_room]
     weight = slots[who]
+    key = locality.astype(np.int64) * n_masks + masks
+    seen = np.bincount(key, minlength=n_places * n_masks) > 0
+    rows = seen.nonzero()[0]  # the (place, need mask) pairs that occur
+    if rows.size * who.size <= _SMALL_PRODUCT and who.size <= _DIRECT_WIDTH:
+        # few charities with room: each row's cumulative room over every charity in order, read in one step
+        fit = ((rows // n_masks)[:, None] == (group // n_masks)[None, :]) & (
+            ((rows % n_masks)[:, None] & (group % n_masks)[None, :]) != 0)
+        cum = (fit * weight[None, :]) @ _upper_triangle(who.size)  # whole numbers: exact
+        row = (np.cumsum(seen) - 1)[key]
+        total = cum[row, -1]
+        at = (total > 0).nonzero()[0]
+        x = np.ceil(u[at] * total[at])
+        out[at] = who[np.add.reduce(cum[row[at]] < x[:, None], axis=1)]  # the first whose cumulative room reaches x
+        return out
     cum_pairs = np.cumsum(weight)  # whole numbers: exact
     # the specialism masks with room in each place, in order, as (places, widest place) tables (0 pads)
     by_group = np.bincount(group, weights=weight, minlength=n_places * n_masks)
@@ -309,10 +324,7 @@ def draw_charities(pairs: tuple[np.ndarray, np.ndarray], slots: np.ndarray, n_pl
     group_room[place_of, column] = by_group[groups]
     group_first = np.zeros(group_mask.shape, dtype=np.int64)  # where each mask's charities begin in ``who``
     group_first[place_of, column] = group.searchsorted(groups, side="left")
-    # rows: the (place, need mask) pairs that occur; their cumulative room over the place's fitting masks
-    key = locality.astype(np.int64) * n_masks + masks
-    seen = np.bincount(key, minlength=n_places * n_masks) > 0
-    rows = seen.nonzero()[0]
+    # rows: their cumulative room over the place's fitting masks
     row_place = rows // n_masks
     room = group_room[row_place]
     room *= ((rows % n_masks)[:, None] & group_mask[row_place]) != 0  # only the masks serving one of the needs
@@ -356,6 +368,10 @@ _SMALL_PRODUCT = 20_000
 
 #: up to this many units of room (slots), a draw reads the owner of its unit from a table instead of searching
 _UNIT_TABLE = 8_000_000
+
+#: up to this many charities with room (and :data:`_SMALL_PRODUCT` cells of rows by charities), the draw
+#: reads each row's cumulative room over the charities in one table instead of in two steps
+_DIRECT_WIDTH = 256
 
 #: above this many clients, they are sorted by place and need mask before the searches (cache-friendly)
 _SORT_CLIENTS = 20_000

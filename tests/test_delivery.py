@@ -150,14 +150,19 @@ def test_the_draw_picks_the_charity_a_client_by_client_reading_gives(small_scena
     assert (got >= 0).any() and (got < 0).any()
     # with many units of room the owners are found by binary searches instead of a table: the same charities
     # (and clients read in order of their place and need mask, as in a large sector)
-    old = delivery._UNIT_TABLE, delivery._SORT_CLIENTS
+    # and with few charities with room, read in one step from a table of every charity: the same charities
+    # (each path forced in turn)
+    old = delivery._UNIT_TABLE, delivery._SORT_CLIENTS, delivery._DIRECT_WIDTH, delivery._SMALL_PRODUCT
     try:
-        delivery._UNIT_TABLE, delivery._SORT_CLIENTS = 0, 0
-        searched = delivery.draw_charities(delivery._pairs_by_group(model), slots, s.presence.shape[1],
-                                           s.specialisms.shape[1], cl.locality, cl.need_bits, u)
+        for unit_table, sort_clients, direct_width, small_product in ((0, 0, 0, old[3]), (old[0], old[1], 0, old[3]),
+                                                                      (old[0], old[1], s.n, 10**9)):
+            delivery._UNIT_TABLE, delivery._SORT_CLIENTS = unit_table, sort_clients
+            delivery._DIRECT_WIDTH, delivery._SMALL_PRODUCT = direct_width, small_product
+            other = delivery.draw_charities(delivery._pairs_by_group(model), slots, s.presence.shape[1],
+                                            s.specialisms.shape[1], cl.locality, cl.need_bits, u)
+            assert np.array_equal(other, expected), (unit_table, sort_clients, direct_width)
     finally:
-        delivery._UNIT_TABLE, delivery._SORT_CLIENTS = old
-    assert np.array_equal(searched, expected)
+        delivery._UNIT_TABLE, delivery._SORT_CLIENTS, delivery._DIRECT_WIDTH, delivery._SMALL_PRODUCT = old
 
 
 def test_a_client_turned_away_by_a_full_charity_draws_again_among_those_with_room(small_scenario, monkeypatch):
