@@ -81,6 +81,10 @@ class ClientPopulation:
         w = np.asarray(scenario.demand.domain_weights, dtype=float)
         self._domain_p = w / w.sum()
         self._count_p = np.asarray(scenario.demand.needs_count_probs, dtype=float)
+        # the draw ``rng.choice(values, p=p)`` makes, laid out once: its normalised cumulative probabilities
+        self._count_values = np.arange(1, self._count_p.size + 1)
+        self._count_cdf = self._count_p.cumsum()
+        self._count_cdf /= self._count_cdf[-1]
 
     def __len__(self) -> int:
         return self.uid.size
@@ -104,7 +108,8 @@ class ClientPopulation:
             self.community[rng.integers(0, max(self.community.size, 1), n)] if self.community.size else 0,
         )
         # several needs at once: a count, then distinct domains weighted by prevalence
-        counts = rng.choice(np.arange(1, self._count_p.size + 1), size=n, p=self._count_p)
+        # (what ``rng.choice(self._count_values, size=n, p=self._count_p)`` draws, from the same numbers)
+        counts = self._count_values[self._count_cdf.searchsorted(rng.random(n), side="right")]
         # weighted sampling without replacement: each row's ``count`` largest keys ``u ** (1 / p)``
         u = rng.random((n, self.n_domains))
         if (self._domain_p > 0).all():  # the same order from log(u) / p (monotone), cheaper than a power

@@ -245,12 +245,16 @@ def test_release_moves_prisoners_to_the_community():
     assert np.isin(cl.locality, model.community).all()
 
 
-@pytest.mark.parametrize("weights", [None, [5, 1, 1, 1, 1, 1, 1], [1, 0, 2, 0, 1, 1, 3]])
-def test_needs_are_the_weighted_draw_without_replacement_of_the_reference_rule(weights):
+@pytest.mark.parametrize("weights, count_probs", [(None, None), ([5, 1, 1, 1, 1, 1, 1], None),
+                                                  ([1, 0, 2, 0, 1, 1, 3], None), (None, [0.1, 0.0, 0.6, 0.3])])
+def test_needs_are_the_weighted_draw_without_replacement_of_the_reference_rule(weights, count_probs):
     """Each client's ``k`` needs are the ``k`` largest keys ``u ** (1 / p)`` of one uniform draw per domain
     (weighted sampling without replacement), whichever way the largest are found (by a threshold on
-    ``log(u) / p``, or by ranking the powers where some weight is 0); ``need_bits`` is their bit mask."""
+    ``log(u) / p``, or by ranking the powers where some weight is 0); ``need_bits`` is their bit mask.
+    The number of needs is what ``rng.choice`` with the count probabilities draws from the same numbers."""
     overrides = {} if weights is None else {"demand.domain_weights": weights}
+    if count_probs is not None:
+        overrides["demand.needs_count_probs"] = count_probs
     n = 4000
     cl = population(seed=11, overrides=overrides)
     cl.arrive(n, started=True)
