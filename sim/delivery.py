@@ -169,7 +169,8 @@ def _wanted_cells(model: PartnershipModel):
     def wanted(contract) -> np.ndarray:
         delivering = contract.delivering
         domain_bits = contract.commissioner.domain_bits
-        k = (tuple(delivering), s.alive[delivering].tobytes(), contract.lot.tobytes(), domain_bits)
+        alive = s.alive
+        k = (tuple(delivering), tuple([alive[m] for m in delivering]), contract.lot.tobytes(), domain_bits)
         found = kept.get(k)
         if found is None:
             found = known.get(k)
@@ -629,7 +630,8 @@ def referral_row(s, members: np.ndarray) -> np.ndarray:
 def _contract_inputs(s, contract) -> tuple:
     """What a contract's provider rows depend on, besides the sector's presence and specialisms:
     its shares, lead, holder and lot, and which of its delivering partners still operate."""
-    operating = s.alive[list(contract.delivering)].tobytes()
+    alive = s.alive
+    operating = tuple([alive[m] for m, v in contract.shares.items() if v > 0])  # of contract.delivering, in order
     return (tuple(contract.shares.items()), contract.holder.lead, contract.holder.pid, id(contract.lot),
             contract.lot.tobytes(), operating)
 
