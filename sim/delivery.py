@@ -305,7 +305,7 @@ def draw_charities(pairs: tuple[np.ndarray, np.ndarray], slots: np.ndarray, n_pl
         # few charities with room: each row's cumulative room over every charity in order, read in one step
         fit = ((rows // n_masks)[:, None] == (group // n_masks)[None, :]) & (
             ((rows % n_masks)[:, None] & (group % n_masks)[None, :]) != 0)
-        cum = (fit * weight[None, :]) @ _upper_triangle(who.size)  # whole numbers: exact
+        cum = np.cumsum(fit * weight[None, :], axis=1)  # whole numbers: exact (no BLAS product: it would start threads)
         row = (np.cumsum(seen) - 1)[key]
         total = cum[row, -1]
         at = (total > 0).nonzero()[0]
