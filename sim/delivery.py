@@ -90,8 +90,8 @@ def assign_contracts(model: PartnershipModel) -> None:
     reach_of = {id(c.commissioner): sc.statutory.referral_rate * engagement_of(model, c.commissioner)
                 + sc.statutory.self_referral for c in order}
     reachable = draw < max(reach_of.values())
-    no_worker = _Runs(place, n_loc, ((worker < 0) & reachable).nonzero()[0])
-    by_worker = _Runs(worker, model.sector.n, ((worker >= 0) & reachable).nonzero()[0])
+    # one grouping: a client without a worker by place, a client with one by ``n_loc + worker``
+    runs = _Runs(np.where(worker < 0, place, n_loc + worker), n_loc + model.sector.n, reachable.nonzero()[0])
     wanted_by = _wanted_cells(model)
     waiting = np.ones(free_rows.size, dtype=bool)  # still without a contract (marked, not compacted: same order)
     left = free_rows.size
@@ -104,9 +104,9 @@ def assign_contracts(model: PartnershipModel) -> None:
         if reach not in open_:
             open_[reach] = waiting & (draw < reach)
         wanted = wanted_by(contract)
-        at = np.concatenate([no_worker.of(contract.lot), by_worker.of(contract.delivering)])
+        at = runs.of(contract.lot.tolist() + [n_loc + m for m in contract.delivering])
         at = at[open_[reach][at] & wanted[cell[at]]]
-        at.sort(kind="stable")  # in the random order, as over all clients (merges the groups' increasing runs)
+        at.sort()  # in the random order, as over all clients (positions are distinct)
         fits = at[:room]
         cl.contract[free_rows[fits]] = contract.cid
         waiting[fits] = False
@@ -121,21 +121,17 @@ class _Runs:
     read at the positions)."""
 
     def __init__(self, keys: np.ndarray, bound: int, positions: np.ndarray):
-        self.positions = positions
-        self.bound = bound
         k = keys[positions]
         order = np.argsort(_small_int(k, bound), kind="stable")
         self.order = positions[order]
-        self.start = np.searchsorted(k[order], np.arange(bound + 1))
+        self.start = np.searchsorted(k[order], np.arange(bound + 1)).tolist()  # Python ints: cheap to slice with
 
-    def of(self, wanted) -> np.ndarray:
-        """The positions whose key is in ``wanted`` (distinct keys), key by key."""
-        wanted = np.asarray(wanted, dtype=np.int64)
-        if wanted.size == self.bound:  # every key: the positions as they are (increasing)
-            return self.positions
-        if wanted.size == 0:
-            return self.positions[:0]
-        return np.concatenate([self.order[self.start[w]:self.start[w + 1]] for w in wanted])
+    def of(self, wanted: list[int]) -> np.ndarray:
+        """The positions whose key is in ``wanted`` (distinct keys, as Python ints), key by key."""
+        order, start = self.order, self.start
+        if not wanted:
+            return order[:0]
+        return np.concatenate([order[start[w]:start[w + 1]] for w in wanted])
 
 
 def served_here(sector, members) -> np.ndarray:
