@@ -19,7 +19,6 @@ transferred prisoners (the Prison Family Support Alliance's shared system
 from __future__ import annotations
 
 import functools
-
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -301,7 +300,8 @@ def draw_charities(pairs: tuple[np.ndarray, np.ndarray], slots: np.ndarray, n_pl
         # few charities with room: each row's cumulative room over every charity in order, read in one step
         fit = ((rows // n_masks)[:, None] == (group // n_masks)[None, :]) & (
             ((rows % n_masks)[:, None] & (group % n_masks)[None, :]) != 0)
-        cum = np.cumsum(fit * weight[None, :], axis=1)  # whole numbers: exact (no BLAS product: it would start threads)
+        cum = np.cumsum(fit * weight[None, :], axis=1)  # whole numbers: exact (a product with a triangle of ones
+        # would cost rows x charities^2 here)
         row = (np.cumsum(seen) - 1)[key]
         total = cum[row, -1]
         at = (total > 0).nonzero()[0]
