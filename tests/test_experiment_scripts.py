@@ -41,3 +41,21 @@ def test_the_flexibility_decomposition_runs_and_prints_every_condition_and_conte
             row = next(r for r in rows if " ".join(r).startswith(f"{condition} {context} "))
             assert len(row) == len(condition.split()) + 1 + 4 * 3  # four metrics, each a mean and its interval
     assert "36 runs" in out.stdout
+
+
+def test_the_ab_comparison_runs_both_checkouts_and_finds_the_same_outputs(tmp_path):
+    """``experiments/benchmarks/ab.py`` against this very revision: both sides run, their monthly tables are
+    the same, and its temporary worktree is gone afterwards; a revision that does not exist is refused in one line."""
+    script = str(ROOT / "experiments" / "benchmarks" / "ab.py")
+    worktrees = subprocess.run(["git", "worktree", "list"], cwd=ROOT, capture_output=True, text=True).stdout
+    out = subprocess.run([sys.executable, script, "--base", "HEAD", "--rounds", "1", "--reps", "1", "--months", "2"],
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "round 1: base" in out.stdout and "this / base" in out.stdout
+    model_edited = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "sim"], cwd=ROOT).returncode != 0
+    assert ("outputs: " in out.stdout) if model_edited else ("outputs: the same monthly table" in out.stdout)
+    assert subprocess.run(["git", "worktree", "list"], cwd=ROOT, capture_output=True, text=True).stdout == worktrees
+    bad = subprocess.run([sys.executable, script, "--base", "no-such-revision-xyz"], capture_output=True, text=True,
+                         timeout=60, cwd=tmp_path)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "--base" in bad.stderr
+    assert "Traceback" not in bad.stderr
