@@ -168,9 +168,13 @@ class PartnershipBook:
     def informal_partnership_of(self) -> np.ndarray:
         """For each charity, an active partnership without a contract it belongs to (-1 none)."""
         out = np.full(self.n, -1, dtype=np.int64)
+        pid_of: dict[int, int] = {}  # a charity in several: the later partnership's (one assignment, no repeats)
         for p in self._active():
             if p.informal:
-                out[p.members] = p.pid
+                for m in p.members:
+                    pid_of[m] = p.pid
+        if pid_of:
+            out[list(pid_of)] = list(pid_of.values())
         return out
 
     def partnership_id_of(self) -> np.ndarray:

@@ -324,3 +324,23 @@ def test_the_place_by_place_index_lists_the_charities_present_in_each_place(smal
         for loc in range(s.presence.shape[1]):
             assert np.array_equal(who[start[loc]:start[loc + 1]], np.flatnonzero(s.presence[:, loc]))
         s.presence[0] = ~s.presence[0]  # presence changes: the index is rebuilt
+
+
+def test_each_charitys_informal_partnership_is_the_later_one_it_belongs_to():
+    """``informal_partnership_of``: each charity's active partnership without a contract, the later one where it
+    belongs to several; charities in none, or only in inactive, single or contracted ones, read -1."""
+    from sim.partnerships import Partnership, PartnershipBook
+
+    book = PartnershipBook(8)
+    groups = [[0, 1], [1, 2, 3], [4], [5, 6], [6, 7], [2, 7]]
+    made = [book.add(Partnership(pid=10 + i, members=list(m), lead=m[0], form="informal", formed=0))
+            for i, m in enumerate(groups)]
+    made[3].contracts.append(object())  # a contract: not informal
+    made[5].active = False
+    expected = np.full(8, -1)
+    for p in made:  # the reading the method gives: later partnerships overwrite earlier ones
+        if p.active and len(p.members) >= 2 and not p.contracts:
+            expected[p.members] = p.pid
+    got = book.informal_partnership_of()
+    np.testing.assert_array_equal(got, expected)
+    assert list(got) == [10, 11, 11, 11, -1, -1, 14, 14]
