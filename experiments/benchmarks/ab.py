@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -55,8 +56,9 @@ def fail(message: str) -> int:
 
 def measure(checkout: Path, args: list) -> dict:
     """One fresh subprocess of ``checkout`` (its own ``sim``), its figures as a dict."""
+    env = {**os.environ, "PYTHONPATH": str(checkout)}  # this checkout's ``sim`` first, whatever is installed
     out = subprocess.run([sys.executable, "-c", CHILD, json.dumps(args)], cwd=checkout, capture_output=True, text=True,
-                         env={"PYTHONPATH": str(checkout), "PATH": "/usr/bin:/bin", "HOME": str(Path.home())})
+                         env=env)
     if out.returncode != 0:
         raise RuntimeError(f"{checkout}: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else out.returncode}")
     return json.loads(out.stdout.strip().splitlines()[-1])
