@@ -421,6 +421,8 @@ class ProviderTables:
     same sector arrays (a flexible contract rebalances its shares every month,
     the others rarely change), with their rows when the tables' shape is the
     same, and so are informal partnerships' referral rows (``informal``, by members).
+    The previous tables give up their arrays to the new ones (they are rewritten
+    in place, not copied): only :func:`provider_tables`, which replaces them, passes them.
     """
 
     def __init__(self, model: PartnershipModel, previous: ProviderTables | None = None,
@@ -438,10 +440,11 @@ class ProviderTables:
         k = max([len(c.shares) for c in model.contracts.values()] + [1])
         # rows of contracts whose block is unchanged are copied from the previous tables, not laid out again
         reuse = previous is not None and previous.members.shape == (n_c, n_l, k)
-        if reuse:
-            self.members = previous.members.copy()
-            self.cumulative = previous.cumulative.copy()
-            self.partnership_of_contract = previous.partnership_of_contract.copy()
+        if reuse:  # the previous tables are being replaced (only provider_tables passes them): their arrays are
+            # taken over and rewritten in place, not copied (they keep none, so a stale read fails loudly)
+            self.members, self.cumulative, self.partnership_of_contract = (
+                previous.members, previous.cumulative, previous.partnership_of_contract)
+            previous.members = previous.cumulative = previous.partnership_of_contract = None
             for cid in blocks.keys() - model.contracts.keys():  # contracts that ended
                 self._clear(cid)
         else:
@@ -486,7 +489,7 @@ class ProviderTables:
     def _lay_referrals(self, model: PartnershipModel, rows: dict[int, np.ndarray],
                        previous: ProviderTables | None) -> None:
         """``referral_to`` from each partnership's row: the previous tables' where no row changed (rows are
-        shared, never written to, so an unchanged row is the same object), else those rows rewritten.
+        shared, never written to, so an unchanged row is the same object), else those rows rewritten in it.
         Its length is the partnership ids rounded up to a block of :data:`_PARTNERSHIP_BLOCK` (rows of no
         partnership read -1), so a new partnership rarely changes its shape."""
         s = model.sector
@@ -504,7 +507,7 @@ class ProviderTables:
         if not changed and not gone:
             self.referral_to = previous.referral_to
             return
-        self.referral_to = previous.referral_to.copy()
+        self.referral_to, previous.referral_to = previous.referral_to, None  # taken over, as in __init__
         self.referral_to[gone] = -1
         for pid in changed:
             self.referral_to[pid] = rows[pid]
@@ -729,25 +732,19 @@ def monitor(model: PartnershipModel) -> None:
 
 
 
-#: the domains of each byte's set bits, laid end to end, and where each byte's run starts
-_DOMAINS_OF = [np.flatnonzero([(i >> d) & 1 for d in range(8)]) for i in range(256)]
-_DOMAIN_RUNS = np.concatenate(_DOMAINS_OF).astype(np.int64)
-_RUN_START = np.concatenate([[0], np.cumsum(POPCOUNT, dtype=np.int64)[:-1]])
-_POPCOUNT64 = POPCOUNT.astype(np.int64)  # the counts as indices, without a conversion per call
 _BIT_OF = np.left_shift(1, np.arange(8)).astype(np.uint8)  # each domain's bit in a need mask
 
 
 def unpack(bits: np.ndarray, n_domains: int) -> tuple[np.ndarray, np.ndarray]:
     """(row, domain) pairs of the set bits of a per-client mask, in row then domain order.
 
-    Each row is repeated once per set bit and its domains read from a table
-    by mask (no per-row bit matrix); ``n_domains`` bounds the masks' bits.
+    The masks (``uint8``) are spread into one byte per bit, row by row
+    (``np.unpackbits``), and the set bytes found in one pass: byte ``i`` is
+    row ``i // 8``, domain ``i % 8``. ``n_domains`` bounds the masks' bits.
     """
-    count = _POPCOUNT64[bits]
-    rows = np.repeat(np.arange(bits.size), count)
-    # where each row's run starts in _DOMAIN_RUNS, less where its pairs start (cumsum - count), per pair
-    at = np.arange(rows.size) + (_RUN_START[bits] - np.cumsum(count) + count)[rows]
-    return rows, _DOMAIN_RUNS[at]
+    spread = np.unpackbits(np.asarray(bits, dtype=np.uint8)[:, None], axis=1, bitorder="little")
+    at = np.flatnonzero(spread.view(bool))
+    return at >> 3, at & 7
 
 
 class NeedPairs:
