@@ -359,6 +359,9 @@ def draw_charities(pairs: tuple[np.ndarray, np.ndarray], slots: np.ndarray, n_pl
 
 #: up to this many (charity, charity) cells, pairs of partners are counted in a table rather than sorted
 _PAIR_TABLE = 1_000_000
+#: ... and only with at least one pair per this many cells (scanning a table of mostly empty cells
+#: costs more than sorting a few pairs)
+_PAIRS_PER_CELL = 8
 
 #: up to this many entries, a table's rows are summed cumulatively by a matrix product (single-threaded in BLAS)
 _SMALL_PRODUCT = 20_000
@@ -915,7 +918,8 @@ def serve(model: PartnershipModel) -> None:
     pair_a, pair_b = provider[rows[referred]], tgt[referred]
     if pair_a.size:
         key = np.minimum(pair_a, pair_b) * s.n + np.maximum(pair_a, pair_b)
-        if s.n * s.n <= _PAIR_TABLE:  # a small sector: count the pairs in a table (what np.unique gives, sorted)
+        if s.n * s.n <= min(_PAIR_TABLE, _PAIRS_PER_CELL * key.size):  # many pairs in a small sector: count them
+            # in a table (what np.unique gives, sorted); a few pairs are sorted (a table's scan would cost more)
             shared = np.bincount(key, minlength=s.n * s.n)
             uniq = shared.nonzero()[0]
             shared = shared[uniq]
