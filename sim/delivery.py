@@ -339,12 +339,13 @@ def draw_charities(pairs: tuple[np.ndarray, np.ndarray], slots: np.ndarray, n_pl
     # the first fitting specialism mask whose cumulative room reaches x: the owner of the row's x-th unit of room
     row_totals = cum[:, -1]
     if row_totals.sum() <= _UNIT_TABLE:  # few units: a table of them, read directly
-        columns = np.tile(np.arange(room.shape[1], dtype=np.int32), room.shape[0])
+        columns = np.broadcast_to(np.arange(room.shape[1], dtype=np.int32), room.shape).ravel()  # (np.tile's
+        # Python-level steps cost more than the copy on these small tables)
         units = np.repeat(columns, room.ravel().astype(np.int64))  # each unit's column, row by row
         col = units[(np.cumsum(row_totals) - row_totals)[row].astype(np.int64) + x.astype(np.int64) - 1]
     else:
         col = count_below(cum, row, x)
-    before = np.where(col > 0, cum[row, np.maximum(col - 1, 0)], 0.0)
+    before = cum[row, col] - room[row, col]  # the room of the masks before it (whole numbers: exact)
     place = key // n_masks
     # the charity: the first of that mask's charities in the place whose cumulative slots reach what is left of x
     first = group_first[place, col]
