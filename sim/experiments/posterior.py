@@ -237,12 +237,17 @@ def compare_draws(metric: str, a: Sequence[float], b: Sequence[float], label_a: 
     m, lo, hi = mean_ci(d)
     q_lo, q_hi = (float(v) for v in np.quantile(d, [0.025, 0.975]))
     higher, lower = float(np.mean(d > 0)), float(np.mean(d < 0))
-    if higher >= lower and higher > 0:
-        reading = f"higher under {label_b} in {_pct(higher)} of plausible parameter sets"
-    elif lower > 0:
-        reading = f"lower under {label_b} in {_pct(lower)} of plausible parameter sets"
-    else:
+    # the commoner direction first, then the other (or the share where the two are the same), so a reading
+    # such as "higher in 35%" never hides that it was lower in nearly as many
+    if higher == 0 and lower == 0:
         reading = "the same under both in every plausible parameter set"
+    else:
+        first, other = (("higher", higher), ("lower", lower)) if higher >= lower else (("lower", lower), ("higher", higher))
+        reading = f"{first[0]} under {label_b} in {_pct(first[1])} of plausible parameter sets"
+        if other[1] > 0:
+            reading += f", {other[0]} in {_pct(other[1])}"
+        if higher + lower < 1:
+            reading += f", the same in {_pct(1 - higher - lower)}"
     sentence = (f"{what}: {reading} ({x.size} posterior draws; mean difference {m:+.3g}, 95% CI {lo:+.3g} to "
                 f"{hi:+.3g}; 95% of draws between {q_lo:+.3g} and {q_hi:+.3g}).")
     return PosteriorComparison(metric, float(x.mean()), float(y.mean()), m, lo, hi, q_lo, q_hi, higher, lower,

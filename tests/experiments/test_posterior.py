@@ -79,8 +79,18 @@ def test_compare_draws_counts_the_share_of_draws():
     assert r.b_higher_share == pytest.approx(0.25) and r.b_lower_share == pytest.approx(0.75)
     assert r.difference == pytest.approx(-0.25)
     assert r.draws_low < r.difference < r.draws_high
-    assert "lower under inspire_halved in 75% of plausible parameter sets" in r.sentence
+    assert "lower under inspire_halved in 75% of plausible parameter sets, higher in 25% (" in r.sentence
     assert compare_draws("x", [np.nan], [1.0]).draws == 0
+
+
+def test_compare_draws_reading_names_both_directions_and_ties():
+    # higher in 2 of 5 draws, lower in 1, the same in 2: the reading must not hide the draw that went the other way
+    r = compare_draws("m", [1.0, 1.0, 1.0, 1.0, 1.0], [2.0, 3.0, 0.0, 1.0, 1.0], "a", "b")
+    assert "higher under b in 40% of plausible parameter sets, lower in 20%, the same in 40%" in r.sentence
+    one_way = compare_draws("m", [0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0], "a", "b")
+    assert "higher under b in 25% of plausible parameter sets, the same in 75% (" in one_way.sentence
+    same = compare_draws("m", [1.0, 2.0], [1.0, 2.0], "a", "b")
+    assert "the same under both in every plausible parameter set" in same.sentence
 
 
 def test_run_with_posterior_gives_each_replication_a_draw(posterior_file):
