@@ -269,7 +269,11 @@ def compare_posterior_runs(runs: pd.DataFrame, a: str, b: str, metrics: Sequence
 
 
 def format_posterior_table(rows: Sequence[PosteriorComparison], label_a: str, label_b: str, source: str) -> str:
-    """The comparisons as an aligned text table: means, B - A with its CI, the spread over draws, B higher."""
+    """The comparisons as an aligned text table: means, B - A with its CI, the spread over draws, B higher.
+
+    A metric with no draw that has data under both scenarios (an empty denominator: no transfers, say) reads
+    "no data"; "n/a" marks a figure that cannot be computed from the draws there are (an interval from one draw).
+    """
     head = (f"{'metric':<28} {label_a[:12]:>12} {label_b[:12]:>12} {'B - A':>10} {'95% CI':>21} "
             f"{'95% of draws':>21} {'B higher':>8}")
     lines = [head, "-" * len(head)]
@@ -278,6 +282,9 @@ def format_posterior_table(rows: Sequence[PosteriorComparison], label_a: str, la
         return "n/a" if not math.isfinite(v) else f"{v:.3g}"
 
     for r in rows:
+        if r.draws == 0:  # an empty denominator under A or B in every draw: nothing to compare
+            lines.append(f"{r.metric:<28} {'no data':>12} {'no data':>12}")
+            continue
         lines.append(f"{r.metric:<28} {f(r.mean_a):>12} {f(r.mean_b):>12} {f(r.difference):>10} "
                      f"{'[' + f(r.ci_low) + ', ' + f(r.ci_high) + ']':>21} "
                      f"{'[' + f(r.draws_low) + ', ' + f(r.draws_high) + ']':>21} "

@@ -16,7 +16,7 @@ from sim import load_scenario
 from sim.cli import main
 from sim.errors import UsageError
 from sim.experiments.posterior import (
-    apply_draw, compare_draws, load_posterior, run_seeds_with_posterior, with_posterior,
+    apply_draw, compare_draws, format_posterior_table, load_posterior, run_seeds_with_posterior, with_posterior,
 )
 
 SMALL = ["--set", "sector.charities=12", "--set", "sector.localities=3", "--set", "sector.prisons=1",
@@ -81,6 +81,15 @@ def test_compare_draws_counts_the_share_of_draws():
     assert r.draws_low < r.difference < r.draws_high
     assert "lower under inspire_halved in 75% of plausible parameter sets, higher in 25% (" in r.sentence
     assert compare_draws("x", [np.nan], [1.0]).draws == 0
+
+
+def test_posterior_table_says_no_data_for_an_empty_denominator():
+    rows = [compare_draws("needs_met_share", [0.5, 0.6], [0.4, 0.5], "a", "b"),
+            compare_draws("continuity_on_transfer", [np.nan, np.nan], [np.nan, 1.0], "a", "b")]
+    table = format_posterior_table(rows, "a", "b", "posterior.parquet")
+    line = next(x for x in table.splitlines() if x.startswith("continuity_on_transfer"))
+    assert line.split()[1:] == ["no", "data", "no", "data"] and "n/a" not in line
+    assert "n/a" not in next(x for x in table.splitlines() if x.startswith("needs_met_share"))
 
 
 def test_compare_draws_reading_names_both_directions_and_ties():
