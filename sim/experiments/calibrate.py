@@ -388,8 +388,8 @@ def run_abc(
         if fingerprint and state.get("fingerprint") != fingerprint:
             from ..errors import UsageError
 
-            raise UsageError(f"{out}: holds a calibration of a different experiment or settings; "
-                             "give another --out, or delete the folder to start again")
+            raise UsageError(f"{out}: holds a calibration of a different experiment or settings; nothing was "
+                             "changed; give another --out")
         abc_id = int(state.get("abc_id", 1))
         history = abc.load(db, abc_id)
         resumed = True
@@ -399,7 +399,7 @@ def run_abc(
             from ..errors import UsageError
 
             raise UsageError(f"{out}: holds {DB_NAME} without {STATE_NAME} (not a calibration this command "
-                             "started, or one that crashed while starting); delete it or give another --out")
+                             "started, or one that crashed while starting); nothing was changed; give another --out")
         observed = {t.metric: float(t.published) for t in targets}
         history = abc.new(db, observed, meta_info={"fingerprint": fingerprint})
         abc_id = int(history.id)
@@ -578,15 +578,17 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     if args.workers is not None and args.workers < 0:
         raise UsageError(f"--workers: must be 0 or more (got {args.workers})")
+    from .outdir import check_out_path, claim, refuse_other_results
+
     cal = load_calibration(args.experiment)
-    out = Path(args.out) if args.out else Path("results") / cal.name
-    for p in (out, *out.parents):
-        if p.exists():
-            if not p.is_dir():
-                raise UsageError(f"--out {out}: {p} exists and is not a folder; give a folder path")
-            break
+    out = check_out_path(Path(args.out) if args.out else Path("results") / cal.name)
     announce = (lambda line: print(line, file=sys.stderr, flush=True))
-    result = calibrate(cal, out, workers=args.workers, scheduler=args.scheduler, announce=announce)
+    # one process at a time in the folder (the same lock as every other command that writes results); a folder
+    # of other results (a sweep's, a run's) is refused, one of a calibration is resumed (run_abc checks it is
+    # the same experiment)
+    with claim(out):
+        refuse_other_results(out, accept=lambda manifest: (out / STATE_NAME).is_file())
+        result = calibrate(cal, out, workers=args.workers, scheduler=args.scheduler, announce=announce)
     if args.json:
         print(json.dumps({"experiment": cal.source, "out": str(out), "stopped_because": result.stopped_because,
                           "seconds": round(result.seconds, 2), "new_simulations": result.new_simulations,

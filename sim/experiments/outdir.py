@@ -1,7 +1,7 @@
 """Results folders: checked before any work starts, locked while a process works in them, never overwritten.
 
 Every command that writes results (``run --out``, ``sweep``, ``compare --out``,
-``sensitivity``, ``discover``, ``report``) goes through here:
+``sensitivity``, ``discover``, ``report``, ``calibrate``) goes through here:
 
 1. :func:`check_out_path` before any run starts: the path must be a folder,
    or creatable as one, and writable (a file, ``/dev/null``, a path under a

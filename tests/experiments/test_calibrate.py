@@ -194,3 +194,41 @@ def test_a_database_of_unknown_origin_is_never_overwritten(tmp_path):
     with pytest.raises(UsageError, match="calibration.db"):
         _calibrate(tmp_path, generations=1)
     assert (tmp_path / "calibration.db").read_bytes() == b"someone else's"
+
+
+def test_calibrate_never_advises_deleting(tmp_path):
+    _calibrate(tmp_path, generations=1)
+    with pytest.raises(UsageError) as info:
+        _calibrate(tmp_path, generations=2, fingerprint="another")
+    assert "delete" not in str(info.value) and "another --out" in str(info.value)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "calibration.db").write_bytes(b"someone else's")
+    with pytest.raises(UsageError) as info:
+        _calibrate(other, generations=1)
+    assert "delete" not in str(info.value)
+
+
+def test_calibrate_refuses_a_folder_of_other_results(tmp_path, capsys):
+    path = _write(tmp_path, GOOD)
+    out = tmp_path / "sweep_results"
+    out.mkdir()
+    manifest = json.dumps({"kind": "sweep", "experiment": {"name": "smoke"}})
+    (out / "manifest.json").write_text(manifest)
+    assert main(["calibrate", str(path), "--workers", "0", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "already holds results of a different experiment (smoke)" in err and err.count("\n") == 1
+    assert sorted(p.name for p in out.iterdir() if p.name != ".partnersim.lock") == ["manifest.json"]
+    assert (out / "manifest.json").read_text() == manifest
+
+
+def test_calibrate_takes_the_folder_lock(tmp_path, capsys):
+    from filelock import FileLock
+
+    path = _write(tmp_path, GOOD)
+    out = tmp_path / "busy"
+    out.mkdir()
+    with FileLock(str(out / ".partnersim.lock"), timeout=0):
+        assert main(["calibrate", str(path), "--workers", "0", "--out", str(out)]) == 2
+    assert "another partnersim process is working in this folder" in capsys.readouterr().err
+    assert not (out / "calibration.db").exists()
