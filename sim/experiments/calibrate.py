@@ -576,14 +576,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     """``partnersim calibrate``: run or resume an ABC-SMC calibration and write its posterior."""
     from ..errors import UsageError
 
+    from .outdir import claim, refuse_other_results
+
     if args.workers is not None and args.workers < 0:
         raise UsageError(f"--workers: must be 0 or more (got {args.workers})")
-    from .outdir import check_out_path, claim, refuse_other_results
-
     cal = load_calibration(args.experiment)
-    out = check_out_path(Path(args.out) if args.out else Path("results") / cal.name)
+    out = Path(args.out) if args.out else Path("results") / cal.name
     announce = (lambda line: print(line, file=sys.stderr, flush=True))
-    # one process at a time in the folder (the same lock as every other command that writes results); a folder
+    # the path is checked and the folder locked, as for every other command that writes results; a folder
     # of other results (a sweep's, a run's) is refused, one of a calibration is resumed (run_abc checks it is
     # the same experiment)
     with claim(out):
