@@ -575,7 +575,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """``partnersim calibrate``: run or resume an ABC-SMC calibration and write its posterior."""
     from ..errors import UsageError
-
     from .outdir import claim, refuse_other_results
 
     if args.workers is not None and args.workers < 0:
